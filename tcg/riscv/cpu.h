@@ -1,0 +1,249 @@
+/*
+ * RISC-V hart state (RV64IMAC + Zicsr + Zifencei, machine mode), its memory interface and
+ * the architectural operations shared by the interpreter and the JIT's helpers.
+ */
+#ifndef HULL_TCG_RISCV_CPU_H
+#define HULL_TCG_RISCV_CPU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Privilege levels, as encoded in mstatus.MPP. */
+typedef enum RiscvPriv {
+    RISCV_PRIV_U = 0,
+    RISCV_PRIV_S = 1,
+    RISCV_PRIV_M = 3,
+} RiscvPriv;
+
+/* misa extension bits ('A' is bit 0). */
+#define RISCV_MISA_EXT(c) (UINT64_C(1) << ((c) - 'A'))
+#define RISCV_MISA_MXL_64 (UINT64_C(2) << 62)
+
+/* Exception causes (mcause with the interrupt bit clear). */
+enum {
+    RISCV_EXCP_INSN_MISALIGNED = 0,
+    RISCV_EXCP_INSN_ACCESS = 1,
+    RISCV_EXCP_ILLEGAL_INSN = 2,
+    RISCV_EXCP_BREAKPOINT = 3,
+    RISCV_EXCP_LOAD_MISALIGNED = 4,
+    RISCV_EXCP_LOAD_ACCESS = 5,
+    RISCV_EXCP_STORE_MISALIGNED = 6,
+    RISCV_EXCP_STORE_ACCESS = 7,
+    RISCV_EXCP_ECALL_U = 8,
+    RISCV_EXCP_ECALL_S = 9,
+    RISCV_EXCP_ECALL_M = 11,
+};
+
+/* Interrupt numbers: bit positions in mip/mie and the mcause code with bit 63 set. */
+enum {
+    RISCV_IRQ_S_SOFT = 1,
+    RISCV_IRQ_M_SOFT = 3,
+    RISCV_IRQ_S_TIMER = 5,
+    RISCV_IRQ_M_TIMER = 7,
+    RISCV_IRQ_S_EXT = 9,
+    RISCV_IRQ_M_EXT = 11,
+};
+#define RISCV_CAUSE_INTERRUPT (UINT64_C(1) << 63)
+
+/* mstatus fields used by M mode (RV64 layout). */
+#define RISCV_MSTATUS_SIE (UINT64_C(1) << 1)
+#define RISCV_MSTATUS_MIE (UINT64_C(1) << 3)
+#define RISCV_MSTATUS_SPIE (UINT64_C(1) << 5)
+#define RISCV_MSTATUS_MPIE (UINT64_C(1) << 7)
+#define RISCV_MSTATUS_SPP (UINT64_C(1) << 8)
+#define RISCV_MSTATUS_MPP_SHIFT 11
+#define RISCV_MSTATUS_MPP (UINT64_C(3) << RISCV_MSTATUS_MPP_SHIFT)
+#define RISCV_MSTATUS_MPRV (UINT64_C(1) << 17)
+
+/* CSR numbers implemented by this hart. */
+enum {
+    RISCV_CSR_CYCLE = 0xc00,
+    RISCV_CSR_TIME = 0xc01,
+    RISCV_CSR_INSTRET = 0xc02,
+    RISCV_CSR_HPMCOUNTER3 = 0xc03,
+    RISCV_CSR_HPMCOUNTER31 = 0xc1f,
+    RISCV_CSR_MSTATUS = 0x300,
+    RISCV_CSR_MISA = 0x301,
+    RISCV_CSR_MIE = 0x304,
+    RISCV_CSR_MTVEC = 0x305,
+    RISCV_CSR_MHPMEVENT3 = 0x323,
+    RISCV_CSR_MHPMEVENT31 = 0x33f,
+    RISCV_CSR_MSCRATCH = 0x340,
+    RISCV_CSR_MEPC = 0x341,
+    RISCV_CSR_MCAUSE = 0x342,
+    RISCV_CSR_MTVAL = 0x343,
+    RISCV_CSR_MIP = 0x344,
+    RISCV_CSR_MCYCLE = 0xb00,
+    RISCV_CSR_MINSTRET = 0xb02,
+    RISCV_CSR_MHPMCOUNTER3 = 0xb03,
+    RISCV_CSR_MHPMCOUNTER31 = 0xb1f,
+    RISCV_CSR_MVENDORID = 0xf11,
+    RISCV_CSR_MARCHID = 0xf12,
+    RISCV_CSR_MIMPID = 0xf13,
+    RISCV_CSR_MHARTID = 0xf14,
+    RISCV_CSR_MCONFIGPTR = 0xf15,
+};
+
+/*
+ * The memory interface of a hart, until the engine's AddressSpace is the bus: a few RAM
+ * windows that loads, stores, fetches and atomics reach directly (the fast path the JIT
+ * uses too), and callbacks for everything else (devices, ROM, holes).
+ */
+#define RISCV_BUS_MAX_WINDOWS 4
+
+typedef struct RiscvRamWindow {
+    uint8_t *host;
+    uint64_t base;
+    uint64_t size;
+    bool readonly; /* stores raise an access fault */
+} RiscvRamWindow;
+
+typedef struct RiscvBusOps {
+    /*
+     * A naturally aligned access of 1, 2, 4 or 8 bytes outside the RAM windows. Return
+     * false when nothing answers at addr: the hart takes an access fault. Called from the
+     * vCPU thread; the implementation takes whatever lock its devices need.
+     */
+    bool (*read)(void *opaque, uint64_t addr, unsigned size, uint64_t *val);
+    bool (*write)(void *opaque, uint64_t addr, unsigned size, uint64_t val);
+    /* The platform's real-time counter (mtime) behind the `time` CSR; NULL: `time` is an
+     * illegal instruction, which lets M-mode software emulate it. */
+    uint64_t (*get_time)(void *opaque);
+} RiscvBusOps;
+
+typedef struct RiscvBus {
+    const RiscvBusOps *ops;
+    void *opaque;
+    RiscvRamWindow ram[RISCV_BUS_MAX_WINDOWS];
+    unsigned nr_ram;
+} RiscvBus;
+
+/* The architectural state. The JIT addresses these fields by offsetof(). */
+typedef struct CPURISCVState {
+    uint64_t x[32]; /* x[0] stays 0 */
+    uint64_t pc;
+    RiscvPriv priv;
+
+    uint64_t mstatus;
+    uint64_t misa;
+    uint64_t mhartid;
+    uint64_t mtvec;
+    uint64_t mepc;
+    uint64_t mcause;
+    uint64_t mtval;
+    uint64_t mscratch;
+    uint64_t mie;
+    uint64_t mip; /* updated by other threads: read and write with __atomic builtins */
+
+    /* One count per retired instruction; mcycle counts the same event. */
+    uint64_t mcycle;
+    uint64_t minstret;
+
+    /* LR/SC: the reserved address (RISCV_NO_RESERVATION when none) and the value LR
+     * loaded, which SC compares-and-swaps against. */
+    uint64_t lr_addr;
+    uint64_t lr_val;
+    uint64_t lr_size;
+} CPURISCVState;
+
+#define RISCV_NO_RESERVATION UINT64_MAX
+
+typedef struct RiscvCPU {
+    CPURISCVState env;
+    RiscvBus bus;
+    uint64_t reset_pc;
+    /* Set by another thread to make the running loop return (riscv_cpu_kick). */
+    int exit_request;
+} RiscvCPU;
+
+static inline RiscvCPU *riscv_env_get_cpu(CPURISCVState *env)
+{
+    return (RiscvCPU *)((char *)env - offsetof(RiscvCPU, env));
+}
+
+/* A trap about to be taken: mcause and mtval. */
+typedef struct RiscvTrap {
+    uint64_t cause;
+    uint64_t tval;
+} RiscvTrap;
+
+/* Sets up an RV64IMAC M-mode hart with the given id; reset enters at reset_pc. The bus
+ * is copied; bus->ops may be NULL when every access goes to RAM windows. */
+void riscv_cpu_init(RiscvCPU *cpu, uint64_t hartid, uint64_t reset_pc, const RiscvBus *bus);
+/* Architectural reset: M mode, mstatus.MIE=0, pc=reset_pc, registers and counters 0. */
+void riscv_cpu_reset(RiscvCPU *cpu);
+
+/* Raise or lower one mip bit (RISCV_IRQ_M_*); callable from any thread. The caller kicks
+ * the vCPU so that a running loop notices. */
+void riscv_cpu_set_irq(RiscvCPU *cpu, unsigned irq, bool level);
+/* Ask the running loop (interpreter or JIT) to return at the next instruction boundary. */
+void riscv_cpu_kick(RiscvCPU *cpu);
+
+/* The highest-priority interrupt the hart takes now, or -1. */
+int riscv_cpu_pending_irq(const CPURISCVState *env);
+/* Whether wfi may stop waiting: some interrupt is pending and enabled in mie. */
+bool riscv_cpu_wfi_wakeup(const CPURISCVState *env);
+
+/* Trap entry (exception or interrupt): saves pc in mepc, enters M mode at mtvec. */
+void riscv_cpu_do_trap(CPURISCVState *env, RiscvTrap trap);
+/* mret: returns to mepc in the privilege saved in mstatus.MPP. */
+void riscv_cpu_do_mret(CPURISCVState *env);
+
+/*
+ * Guest memory. Each returns false with *trap filled on a fault. Regular loads and stores
+ * may be misaligned in RAM (performed as one access); a misaligned access outside RAM
+ * raises an access fault. size is 1, 2, 4 or 8; loads zero-extend.
+ */
+bool riscv_mem_load(RiscvCPU *cpu, uint64_t addr, unsigned size, uint64_t *val, RiscvTrap *trap);
+bool riscv_mem_store(RiscvCPU *cpu, uint64_t addr, unsigned size, uint64_t val, RiscvTrap *trap);
+/* Instruction fetch of one 16-bit parcel at addr (2-byte aligned). */
+bool riscv_mem_fetch16(RiscvCPU *cpu, uint64_t addr, uint16_t *parcel, RiscvTrap *trap);
+/* Fetches the instruction at env.pc: 16 or 32 bits (the second parcel only when the
+ * first says the instruction is 32-bit). */
+bool riscv_cpu_fetch(RiscvCPU *cpu, uint32_t *insn, RiscvTrap *trap);
+
+/* The host address of a naturally aligned RAM access, or NULL outside RAM (and for
+ * stores to read-only windows). */
+void *riscv_mem_host_ptr(RiscvCPU *cpu, uint64_t addr, unsigned size, bool store);
+
+/* A-extension operations (size 4 or 8, sign-extended results like the instructions).
+ * Misaligned or outside writable RAM: access fault (load fault for LR, store/AMO fault
+ * for SC and AMOs). */
+typedef enum RiscvAmoOp {
+    RISCV_AMO_SWAP,
+    RISCV_AMO_ADD,
+    RISCV_AMO_XOR,
+    RISCV_AMO_AND,
+    RISCV_AMO_OR,
+    RISCV_AMO_MIN,
+    RISCV_AMO_MAX,
+    RISCV_AMO_MINU,
+    RISCV_AMO_MAXU,
+} RiscvAmoOp;
+
+bool riscv_mem_amo(RiscvCPU *cpu, RiscvAmoOp op, uint64_t addr, unsigned size, uint64_t src,
+                   uint64_t *old, RiscvTrap *trap);
+bool riscv_mem_lr(RiscvCPU *cpu, uint64_t addr, unsigned size, uint64_t *val, RiscvTrap *trap);
+/* *failed is the value SC writes to rd: 0 on success, 1 on failure. */
+bool riscv_mem_sc(RiscvCPU *cpu, uint64_t addr, unsigned size, uint64_t val, uint64_t *failed,
+                  RiscvTrap *trap);
+
+/* Zicsr. */
+typedef enum RiscvCsrOp {
+    RISCV_CSR_OP_WRITE, /* csrrw */
+    RISCV_CSR_OP_SET,   /* csrrs */
+    RISCV_CSR_OP_CLEAR, /* csrrc */
+} RiscvCsrOp;
+
+/*
+ * One CSR instruction: checks that csrno exists and is accessible at the current
+ * privilege, reads the old value, and when `write` computes and stores the new one.
+ * Returns false for an illegal instruction (the caller raises it with the instruction
+ * bits in mtval). The caller then counts the instruction as retired (mcycle and minstret
+ * += 1) like any other: a write to those counters accounts for it.
+ */
+bool riscv_csr_access(RiscvCPU *cpu, unsigned csrno, RiscvCsrOp op, uint64_t src, bool write,
+                      uint64_t *old);
+
+#endif

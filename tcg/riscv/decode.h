@@ -1,0 +1,70 @@
+/*
+ * RISC-V instruction decoder (RV64IMAC, Zicsr, Zifencei, M-mode system instructions).
+ * Compressed instructions are expanded to the base instruction they stand for, so the
+ * interpreter and the translator handle one form of each operation.
+ */
+#ifndef HULL_TCG_RISCV_DECODE_H
+#define HULL_TCG_RISCV_DECODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define RISCV_OPS(X)                                                                           \
+    X(LUI) X(AUIPC) X(JAL) X(JALR)                                                             \
+    X(BEQ) X(BNE) X(BLT) X(BGE) X(BLTU) X(BGEU)                                                \
+    X(LB) X(LH) X(LW) X(LD) X(LBU) X(LHU) X(LWU)                                               \
+    X(SB) X(SH) X(SW) X(SD)                                                                    \
+    X(ADDI) X(SLTI) X(SLTIU) X(XORI) X(ORI) X(ANDI) X(SLLI) X(SRLI) X(SRAI)                    \
+    X(ADD) X(SUB) X(SLL) X(SLT) X(SLTU) X(XOR) X(SRL) X(SRA) X(OR) X(AND)                      \
+    X(ADDIW) X(SLLIW) X(SRLIW) X(SRAIW)                                                        \
+    X(ADDW) X(SUBW) X(SLLW) X(SRLW) X(SRAW)                                                    \
+    X(MUL) X(MULH) X(MULHSU) X(MULHU) X(DIV) X(DIVU) X(REM) X(REMU)                            \
+    X(MULW) X(DIVW) X(DIVUW) X(REMW) X(REMUW)                                                  \
+    X(LR_W) X(SC_W) X(AMOSWAP_W) X(AMOADD_W) X(AMOXOR_W) X(AMOAND_W) X(AMOOR_W)                \
+    X(AMOMIN_W) X(AMOMAX_W) X(AMOMINU_W) X(AMOMAXU_W)                                          \
+    X(LR_D) X(SC_D) X(AMOSWAP_D) X(AMOADD_D) X(AMOXOR_D) X(AMOAND_D) X(AMOOR_D)                \
+    X(AMOMIN_D) X(AMOMAX_D) X(AMOMINU_D) X(AMOMAXU_D)                                          \
+    X(FENCE) X(FENCE_I)                                                                        \
+    X(ECALL) X(EBREAK) X(MRET) X(WFI)                                                          \
+    X(CSRRW) X(CSRRS) X(CSRRC) X(CSRRWI) X(CSRRSI) X(CSRRCI)
+
+typedef enum RiscvOp {
+    RISCV_OP_ILLEGAL,
+#define RISCV_OP_ENUM(name) RISCV_OP_##name,
+    RISCV_OPS(RISCV_OP_ENUM)
+#undef RISCV_OP_ENUM
+    RISCV_OP__COUNT
+} RiscvOp;
+
+typedef struct RiscvInsn {
+    RiscvOp op;
+    uint8_t rd, rs1, rs2;
+    uint8_t len;  /* 2 (compressed) or 4 bytes */
+    bool aq, rl;  /* A extension ordering bits */
+    int64_t imm;  /* sign-extended immediate, shift amount, or the zimm of csrr*i */
+    uint16_t csr; /* CSR number of Zicsr instructions */
+    uint32_t raw; /* the instruction bits as fetched (16 bits for compressed) */
+} RiscvInsn;
+
+/* Instruction length from its first 16-bit parcel: 2 or 4 (longer encodings are not
+ * supported and decode as illegal). */
+static inline unsigned riscv_insn_length(uint16_t parcel)
+{
+    return (parcel & 3) == 3 ? 4 : 2;
+}
+
+/* Decodes one instruction (the low 16 bits when compressed). Returns false, with
+ * insn->op == RISCV_OP_ILLEGAL, for a reserved or unsupported encoding. */
+bool riscv_decode(uint32_t bits, RiscvInsn *insn);
+
+/* The mnemonic of an operation, lower case ("addi", "amoswap.w"). */
+const char *riscv_op_name(RiscvOp op);
+
+/* Operation classes the translator and tests ask about. */
+bool riscv_op_is_branch(RiscvOp op);
+bool riscv_op_is_load(RiscvOp op);
+bool riscv_op_is_store(RiscvOp op);
+/* Access size in bytes of a load, store, LR/SC or AMO. */
+unsigned riscv_op_mem_size(RiscvOp op);
+
+#endif
