@@ -1,0 +1,412 @@
+/*
+ * End-to-end tests of the KVM layer with tiny guests from tests/guest/x86: load with the
+ * PVH / bzImage loaders, run one vCPU, check serial output, exit codes, resets, kicks,
+ * LAPIC timer interrupts, and the speed probe. Skipped where /dev/kvm is unusable.
+ */
+#include "kvm/kvm-speed.h"
+#include "kvm/kvm-vcpu.h"
+#include "kvm/kvm.h"
+#include "kvm/x86-boot.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+#define GUEST_RAM_SIZE (4u << 20)
+#define UART_THR 0x3f8
+#define UART_LSR 0x3fd
+#define LSR_THR_EMPTY 0x60
+#define DEBUG_EXIT_PORT 0x501
+
+typedef struct Guest {
+    KvmVm *vm;
+    KvmVcpu *vcpu;
+    uint8_t *ram;
+    GString *out;
+    int exit_code;         /* -1 until the guest writes the exit port */
+    unsigned stray_pio;    /* accesses to ports no device here decodes */
+} Guest;
+
+static void guest_pio(void *opaque, uint16_t port, unsigned size, uint32_t count,
+                      bool is_write, uint8_t *data)
+{
+    Guest *g = opaque;
+
+    if (port == UART_THR && is_write && size == 1) {
+        g_string_append_len(g->out, (const char *)data, count);
+    } else if (port == UART_LSR && !is_write && size == 1) {
+        memset(data, LSR_THR_EMPTY, count);
+    } else if (port == DEBUG_EXIT_PORT && is_write) {
+        g->exit_code = data[0];
+        /* Like a machine powering off: no further guest instruction runs. */
+        kvm_vcpu_kick(g->vcpu);
+    } else {
+        g->stray_pio++;
+        if (!is_write) {
+            memset(data, 0xff, (size_t)size * count);
+        }
+    }
+}
+
+static const KvmVcpuOps guest_ops = { .pio = guest_pio };
+
+static bool kvm_usable_or_skip(void)
+{
+    KvmProbeResult probe;
+
+    kvm_probe(NULL, &probe);
+    bool usable = probe.usable;
+    if (!usable) {
+        g_autofree char *msg = g_strdup_printf("KVM unusable: %s", probe.reason);
+        g_test_skip(msg);
+    }
+    kvm_probe_result_clear(&probe);
+    return usable;
+}
+
+static char *guest_file(const char *name)
+{
+    const char *dir = g_getenv("HULL_X86_GUEST_DIR");
+
+    return dir ? g_build_filename(dir, name, NULL) : NULL;
+}
+
+static GBytes *read_guest(const char *name)
+{
+    g_autofree char *path = guest_file(name);
+    g_autoptr(GError) err = NULL;
+    char *data;
+    gsize len;
+
+    if (!path) {
+        g_test_skip("HULL_X86_GUEST_DIR is not set (run through meson test)");
+        return NULL;
+    }
+    if (!g_file_get_contents(path, &data, &len, &err)) {
+        g_test_skip(err->message);
+        return NULL;
+    }
+    return g_bytes_new_take(data, len);
+}
+
+/* Creates the VM, its RAM and vCPU 0, loads `image` with `cmdline` and sets the entry. */
+static bool guest_start(Guest *g, GBytes *image, const char *cmdline)
+{
+    g_autoptr(GError) err = NULL;
+
+    memset(g, 0, sizeof(*g));
+    g->exit_code = -1;
+    g->out = g_string_new(NULL);
+    g->vm = kvm_vm_create(NULL, &err);
+    g_assert_no_error(err);
+    g->ram = mmap(NULL, GUEST_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                  -1, 0);
+    g_assert(g->ram != MAP_FAILED);
+    g_assert_true(kvm_vm_map_ram(g->vm, 0, GUEST_RAM_SIZE, g->ram, false, &err));
+    g_assert_no_error(err);
+    g->vcpu = kvm_vcpu_create(g->vm, 0, &guest_ops, g, &err);
+    g_assert_no_error(err);
+
+    X86RamRange ram = { .gpa = 0, .size = GUEST_RAM_SIZE, .host = g->ram };
+    X86E820Entry hole = { .addr = KVM_X86_RESERVED_BASE, .size = KVM_X86_RESERVED_SIZE,
+                          .type = X86_E820_RESERVED };
+    X86BootConfig config = { .ram = &ram, .n_ram = 1, .reserved = &hole, .n_reserved = 1,
+                             .cmdline = cmdline };
+    X86BootEntry entry;
+    gsize size;
+    const uint8_t *data = g_bytes_get_data(image, &size);
+    g_assert_true(x86_boot_load(data, size, &config, &entry, &err));
+    g_assert_no_error(err);
+    g_assert_true(kvm_vcpu_set_boot_entry(g->vcpu, &entry, &err));
+    g_assert_no_error(err);
+    return true;
+}
+
+static void guest_stop(Guest *g)
+{
+    g_clear_pointer(&g->vcpu, kvm_vcpu_free);
+    g_clear_pointer(&g->vm, kvm_vm_free);
+    munmap(g->ram, GUEST_RAM_SIZE);
+    g_string_free(g->out, TRUE);
+}
+
+/* Runs until the guest exits through the debug port or stops for another reason. */
+static KvmVcpuExit guest_run(Guest *g, GError **errp)
+{
+    for (int i = 0; i < 100; i++) {
+        KvmVcpuExit exit = kvm_vcpu_run(g->vcpu, errp);
+        if (exit != KVM_VCPU_EXIT_KICKED || g->exit_code >= 0) {
+            return exit;
+        }
+    }
+    g_error("the guest kept coming back without exiting");
+}
+
+static void run_pvh_guest(const char *file, const char *cmdline, const char *expect_out,
+                          int expect_code)
+{
+    if (!kvm_usable_or_skip()) {
+        return;
+    }
+    g_autoptr(GBytes) image = read_guest(file);
+    if (!image) {
+        return;
+    }
+    g_autoptr(GError) err = NULL;
+    Guest g;
+    guest_start(&g, image, cmdline);
+    KvmVcpuExit exit = guest_run(&g, &err);
+    g_assert_no_error(err);
+    g_assert_cmpint(exit, ==, KVM_VCPU_EXIT_KICKED);
+    g_assert_cmpstr(g.out->str, ==, expect_out);
+    g_assert_cmpint(g.exit_code, ==, expect_code);
+    g_assert_cmpuint(g.stray_pio, ==, 0);
+    guest_stop(&g);
+}
+
+static void test_hello(void)
+{
+    run_pvh_guest("hello.elf", NULL, "Hello from a PVH guest\n", 0);
+}
+
+static void test_cmdline(void)
+{
+    /* Three memory map entries: low RAM, RAM from 1 MiB, KVM's reserved hole. */
+    run_pvh_guest("cmdline.elf", "root=/dev/vda console=ttyS0 hull.test=1",
+                  "root=/dev/vda console=ttyS0 hull.test=1\n", 3);
+}
+
+static void test_lapic_timer(void)
+{
+    run_pvh_guest("lapic-timer.elf", NULL, "tick\n", 0);
+}
+
+static void test_exit_then_resume(void)
+{
+    if (!kvm_usable_or_skip()) {
+        return;
+    }
+    g_autoptr(GBytes) image = read_guest("exit.elf");
+    if (!image) {
+        return;
+    }
+    g_autoptr(GError) err = NULL;
+    Guest g;
+    guest_start(&g, image, NULL);
+    g_assert_cmpint(guest_run(&g, &err), ==, KVM_VCPU_EXIT_KICKED);
+    g_assert_cmpint(g.exit_code, ==, 42);
+    /* The kick from the exit callback stopped the guest right after its OUT. */
+    g_assert_cmpstr(g.out->str, ==, "");
+
+    g.exit_code = -1;
+    g_assert_cmpint(guest_run(&g, &err), ==, KVM_VCPU_EXIT_KICKED);
+    g_assert_no_error(err);
+    g_assert_cmpstr(g.out->str, ==, "X");
+    g_assert_cmpint(g.exit_code, ==, 0);
+    guest_stop(&g);
+}
+
+static void test_triple_fault(void)
+{
+    if (!kvm_usable_or_skip()) {
+        return;
+    }
+    g_autoptr(GBytes) image = read_guest("triple-fault.elf");
+    if (!image) {
+        return;
+    }
+    g_autoptr(GError) err = NULL;
+    Guest g;
+    guest_start(&g, image, NULL);
+    g_assert_cmpint(guest_run(&g, &err), ==, KVM_VCPU_EXIT_RESET);
+    g_assert_no_error(err);
+    /* After the machine's reset the vCPU is back at the reset vector. */
+    g_assert_true(kvm_vcpu_reset(g.vcpu, &err));
+    struct kvm_regs regs;
+    g_assert_true(kvm_vcpu_get_regs(g.vcpu, &regs, &err));
+    g_assert_cmphex(regs.rip, ==, 0xfff0);
+    guest_stop(&g);
+}
+
+/* A stand-in Linux kernel: the 64-bit blob behind a bzImage setup header built here. */
+static GBytes *wrap_bzimage(GBytes *blob)
+{
+    gsize blob_size;
+    const uint8_t *blob_data = g_bytes_get_data(blob, &blob_size);
+    size_t setup = 2 * 512;
+    uint8_t *img = g_malloc0(setup + blob_size);
+    uint16_t u16;
+    uint32_t u32;
+
+    img[0x1f1] = 1;                                          /* setup_sects */
+    u16 = 0xaa55; memcpy(img + 0x1fe, &u16, 2);
+    img[0x201] = 0x66;                                       /* header ends at 0x268 */
+    memcpy(img + 0x202, "HdrS", 4);
+    u16 = 0x020f; memcpy(img + 0x206, &u16, 2);              /* protocol 2.15 */
+    img[0x211] = 1;                                          /* LOADED_HIGH */
+    u32 = 0x7fffffff; memcpy(img + 0x22c, &u32, 4);          /* initrd_addr_max */
+    u16 = 1; memcpy(img + 0x236, &u16, 2);                   /* XLF_KERNEL_64 */
+    u32 = 2047; memcpy(img + 0x238, &u32, 4);                /* cmdline_size */
+    u32 = 0x10000; memcpy(img + 0x260, &u32, 4);             /* init_size */
+    memcpy(img + setup, blob_data, blob_size);
+    return g_bytes_new_take(img, setup + blob_size);
+}
+
+static void test_linux64_entry(void)
+{
+    if (!kvm_usable_or_skip()) {
+        return;
+    }
+    g_autoptr(GBytes) blob = read_guest("linux64.bin");
+    if (!blob) {
+        return;
+    }
+    g_autoptr(GBytes) image = wrap_bzimage(blob);
+    g_autoptr(GError) err = NULL;
+    Guest g;
+    guest_start(&g, image, "console=ttyS0 init=/bin/sh");
+    g_assert_cmpint(guest_run(&g, &err), ==, KVM_VCPU_EXIT_KICKED);
+    g_assert_no_error(err);
+    g_assert_cmpstr(g.out->str, ==, "console=ttyS0 init=/bin/sh\n");
+    g_assert_cmpint(g.exit_code, ==, 3);
+
+    /* It really ran in long mode with paging. */
+    struct kvm_sregs sregs;
+    g_assert_true(kvm_vcpu_get_sregs(g.vcpu, &sregs, &err));
+    g_assert_true(sregs.efer & (1u << 10));
+    g_assert_true(sregs.cs.l);
+    g_assert_true(sregs.cr0 & (1ull << 31));
+    guest_stop(&g);
+}
+
+/* Kicking a spinning guest from another thread. */
+typedef struct KickRun {
+    Guest *g;
+    GMutex lock;
+    GCond cond;
+    bool returned;
+    KvmVcpuExit exit;
+} KickRun;
+
+static gpointer kick_run_thread(gpointer data)
+{
+    KickRun *k = data;
+    g_autoptr(GError) err = NULL;
+    KvmVcpuExit exit = kvm_vcpu_run(k->g->vcpu, &err);
+
+    g_mutex_lock(&k->lock);
+    k->exit = exit;
+    k->returned = true;
+    g_cond_signal(&k->cond);
+    g_mutex_unlock(&k->lock);
+    return NULL;
+}
+
+static void test_kick(void)
+{
+    if (!kvm_usable_or_skip()) {
+        return;
+    }
+    g_autoptr(GBytes) image = read_guest("spin.elf");
+    if (!image) {
+        return;
+    }
+    Guest g;
+    guest_start(&g, image, NULL);
+
+    for (int round = 0; round < 3; round++) {
+        KickRun k = { .g = &g };
+        g_mutex_init(&k.lock);
+        g_cond_init(&k.cond);
+        GThread *thread = g_thread_new("vcpu", kick_run_thread, &k);
+
+        /* Let it get into KVM_RUN and spin a while: it must not come back on its own. */
+        g_usleep(50 * 1000);
+        g_mutex_lock(&k.lock);
+        g_assert_false(k.returned);
+        g_mutex_unlock(&k.lock);
+
+        gint64 kicked = g_get_monotonic_time();
+        kvm_vcpu_kick(g.vcpu);
+        g_mutex_lock(&k.lock);
+        gint64 deadline = kicked + 5 * G_TIME_SPAN_SECOND;
+        while (!k.returned) {
+            if (!g_cond_wait_until(&k.cond, &k.lock, deadline)) {
+                g_error("the vCPU did not leave KVM_RUN within 5 s of the kick");
+            }
+        }
+        g_mutex_unlock(&k.lock);
+        g_test_message("round %d: back %" G_GINT64_FORMAT " us after the kick", round,
+                       g_get_monotonic_time() - kicked);
+        g_assert_cmpint(k.exit, ==, KVM_VCPU_EXIT_KICKED);
+        g_thread_join(thread);
+        g_mutex_clear(&k.lock);
+        g_cond_clear(&k.cond);
+    }
+
+    /* A kick while not running is kept for the next run, which returns at once. */
+    g_autoptr(GError) err = NULL;
+    kvm_vcpu_kick(g.vcpu);
+    g_assert_cmpint(kvm_vcpu_run(g.vcpu, &err), ==, KVM_VCPU_EXIT_KICKED);
+    g_assert_no_error(err);
+    guest_stop(&g);
+}
+
+static void test_bad_entry_is_an_error(void)
+{
+    if (!kvm_usable_or_skip()) {
+        return;
+    }
+    g_autoptr(GBytes) image = read_guest("hello.elf");
+    if (!image) {
+        return;
+    }
+    g_autoptr(GError) err = NULL;
+    Guest g;
+    guest_start(&g, image, NULL);
+    /* Execute from an address with no memory behind it: KVM cannot fetch the code. */
+    X86BootEntry entry = { .mode = X86_BOOT_MODE_PVH, .rip = 0x40000000,
+                           .gdt_base = X86_BOOT_GDT_ADDR, .gdt_limit = 47 };
+    g_assert_true(kvm_vcpu_set_boot_entry(g.vcpu, &entry, &err));
+    KvmVcpuExit exit = guest_run(&g, &err);
+    g_test_message("exit: %s: %s", kvm_vcpu_exit_name(exit), err ? err->message : "-");
+    g_assert_cmpint(exit, ==, KVM_VCPU_EXIT_ERROR);
+    g_assert_nonnull(err);
+    g_assert_nonnull(strstr(err->message, "vCPU 0"));
+    guest_stop(&g);
+}
+
+static void test_speed_probe(void)
+{
+    if (!kvm_usable_or_skip()) {
+        return;
+    }
+    g_autoptr(GError) err = NULL;
+    double mips = 0;
+
+    g_assert_true(kvm_measure_speed(NULL, 20000, &mips, &err));
+    g_assert_no_error(err);
+    g_assert_cmpfloat(mips, >, 0);
+    g_test_message("guest speed: %.2f MIPS", mips);
+
+    g_autofree char *reason = NULL;
+    g_assert_false(kvm_fast_enough(1e12, &reason));
+    g_assert_nonnull(strstr(reason, "MIPS"));
+
+    g_assert_false(kvm_measure_speed("/nonexistent/kvm", 1000, &mips, &err));
+    g_assert_nonnull(err);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/kvm/run/pvh-hello", test_hello);
+    g_test_add_func("/kvm/run/pvh-cmdline", test_cmdline);
+    g_test_add_func("/kvm/run/exit-then-resume", test_exit_then_resume);
+    g_test_add_func("/kvm/run/triple-fault-resets", test_triple_fault);
+    g_test_add_func("/kvm/run/linux64-entry", test_linux64_entry);
+    g_test_add_func("/kvm/run/kick", test_kick);
+    g_test_add_func("/kvm/run/lapic-timer", test_lapic_timer);
+    g_test_add_func("/kvm/run/bad-entry-error", test_bad_entry_is_an_error);
+    g_test_add_func("/kvm/run/speed-probe", test_speed_probe);
+    return g_test_run();
+}
