@@ -1,0 +1,1 @@
+# qapi-gen: the QAPI schema compiler (parser -> checker -> model -> backends).

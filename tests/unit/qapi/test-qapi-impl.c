@@ -1,0 +1,102 @@
+/*
+ * Implementations of the test schema's commands (tests/qapi-schema/qapi-schema-test.json)
+ * for the QAPI unit tests: small, observable behaviours the tests assert on.
+ */
+#include "test-qapi-impl.h"
+
+#include "util/error.h"
+
+int test_qapi_quiet_calls;
+int test_qapi_device_adds;
+
+void qmp_test_nothing(GError **errp)
+{
+}
+
+int64_t qmp_test_add(int64_t a, bool has_b, int64_t b, GError **errp)
+{
+    return a + (has_b ? b : 1);
+}
+
+void qmp_test_device_add(const char *id, Backend *backend, IntOrStr *alt, Complex *complex,
+                         DeviceList *children, GError **errp)
+{
+    if (g_str_equal(id, "busy")) {
+        hull_error_set(errp, HULL_ERROR_DEVICE_NOT_ACTIVE, "Device '%s' is busy", id);
+        return;
+    }
+    test_qapi_device_adds++;
+}
+
+Device *qmp_test_echo(Device *dev, bool has_times, uint8_t times, GError **errp)
+{
+    g_autoptr(JsonNode) node = visit_out_Device(dev);
+    Device *copy = NULL;
+
+    /* A copy through both visitors: the result must equal the input. */
+    if (!visit_in_Device(node, NULL, &copy, errp)) {
+        return NULL;
+    }
+    return copy;
+}
+
+DerivedList *qmp_test_boxed(Backend *arg, GError **errp)
+{
+    DerivedList *list = g_new0(DerivedList, 1);
+
+    list->value = g_new0(Derived, 1);
+    list->value->id = g_strdup(BackendType_str(arg->kind));
+    if (arg->kind == BACKEND_TYPE_FILE) {
+        list->value->has_tag_opt = true;
+        list->value->tag_opt = (int64_t)arg->u.file.size;
+    }
+    return list;
+}
+
+JsonNode *qmp_test_echo_any(JsonNode *v, GError **errp)
+{
+    return v ? json_node_copy(v) : NULL;
+}
+
+ColorList *qmp_test_colors(ColorList *colors, GError **errp)
+{
+    ColorList *rev = NULL;
+
+    for (; colors; colors = colors->next) {
+        ColorList *e = g_new0(ColorList, 1);
+
+        e->value = colors->value;
+        e->next = rev;
+        rev = e;
+    }
+    return rev;
+}
+
+void qmp_test_quiet(GError **errp)
+{
+    test_qapi_quiet_calls++;
+}
+
+void qmp_test_deprecated(GError **errp)
+{
+}
+
+void qmp_test_fail(const char *message, GError **errp)
+{
+    hull_error_set(errp, HULL_ERROR_DEVICE_NOT_FOUND, "%s", message);
+}
+
+void qmp_test_underscore(GError **errp)
+{
+}
+
+#if defined(CONFIG_KVM)
+Empty *qmp_test_kvm(GError **errp)
+{
+    return g_new0(Empty, 1);
+}
+#endif
+
+void qmp_test_cond_feature(GError **errp)
+{
+}
