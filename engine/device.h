@@ -1,0 +1,44 @@
+/*
+ * The device base type: realize/unrealize/reset hooks, an optional user id, and where
+ * devices live in the composition tree (/machine/peripheral/<id> or
+ * /machine/unattached/device[N]).
+ */
+#ifndef HULL_ENGINE_DEVICE_H
+#define HULL_ENGINE_DEVICE_H
+
+#include "engine/object.h"
+
+#define TYPE_DEVICE "device"
+
+typedef struct DeviceState {
+    Object parent_obj;
+    char *id; /* the user's id, or NULL */
+} DeviceState;
+
+typedef struct DeviceClass {
+    ObjectClass parent_class;
+    bool user_creatable; /* may be created by device_add */
+    bool (*realize)(DeviceState *dev, GError **errp);
+    void (*unrealize)(DeviceState *dev);
+    void (*reset)(DeviceState *dev);
+} DeviceClass;
+
+#define DEVICE(obj)           OBJECT_CHECK(DeviceState, (obj), TYPE_DEVICE)
+#define DEVICE_GET_CLASS(obj) OBJECT_GET_CLASS(DeviceClass, (obj), TYPE_DEVICE)
+#define DEVICE_CLASS(klass)   ((DeviceClass *)object_class_dynamic_cast((klass), TYPE_DEVICE))
+
+/* An id as QMP accepts it: a letter, then letters, digits, '-', '.', '_'. */
+bool id_wellformed(const char *id);
+
+/*
+ * Places a new device in the tree: /machine/peripheral/<id> with an id, else
+ * /machine/unattached/device[N]. The machine object must exist at /machine. Fails
+ * (changing nothing) on a malformed or duplicate id.
+ */
+bool device_attach(DeviceState *dev, const char *id, GError **errp);
+
+bool device_realize(DeviceState *dev, GError **errp);
+void device_unrealize(DeviceState *dev);
+void device_reset(DeviceState *dev);
+
+#endif
