@@ -9,22 +9,15 @@
 #define LAPIC_TMR_ICR (LAPIC + 0x380)
 #define LAPIC_TMR_DCR (LAPIC + 0x3e0)
 #define TIMER_VECTOR  0x40
-#define BOOT_CS       0x10
 
     .code32
     .text
     .globl pvh_start
 pvh_start:
     mov $stack_top, %esp
-    /* A 32-bit interrupt gate for the timer vector. */
     mov $timer_isr, %eax
-    mov $idt + TIMER_VECTOR * 8, %edi
-    mov %ax, (%edi)
-    movw $BOOT_CS, 2(%edi)
-    movw $0x8e00, 4(%edi)
-    shr $16, %eax
-    mov %ax, 6(%edi)
-    lidt idt_desc
+    mov $TIMER_VECTOR, %ecx
+    call set_idt_gate
 
     movl $0x1ff, LAPIC_SVR          /* software enable, spurious vector 0xff */
     movl $0xb, LAPIC_TMR_DCR        /* divide by 1 */
@@ -44,11 +37,3 @@ timer_isr:
     .section .rodata
 tick:
     .asciz "tick\n"
-idt_desc:
-    .word 256 * 8 - 1
-    .long idt
-
-    .bss
-    .balign 8
-idt:
-    .skip 256 * 8

@@ -16,6 +16,18 @@
 #define UART_LSR 0x3fd
 #define LSR_THR_EMPTY 0x60
 #define DEBUG_EXIT_PORT 0x501
+#define RAISE_IRQ_PORT 0x510   /* ioapic-irq.S: a write pulses GSI 4 */
+#define RAISE_IRQ_GSI 4
+#define MMIO_BASE 0xd0000000u  /* mmio.S */
+#define MMIO_READ_VALUE 0xcafe0042u
+#define ROM_BASE 0xe0000000u
+#define ROM_SIZE 0x1000u
+
+typedef struct MmioWrite {
+    uint64_t addr;
+    unsigned len;
+    uint64_t value;
+} MmioWrite;
 
 typedef struct Guest {
     KvmVm *vm;
@@ -24,6 +36,8 @@ typedef struct Guest {
     GString *out;
     int exit_code;         /* -1 until the guest writes the exit port */
     unsigned stray_pio;    /* accesses to ports no device here decodes */
+    GArray *mmio_writes;   /* MmioWrite */
+    unsigned mmio_reads;
 } Guest;
 
 static void guest_pio(void *opaque, uint16_t port, unsigned size, uint32_t count,
@@ -39,6 +53,10 @@ static void guest_pio(void *opaque, uint16_t port, unsigned size, uint32_t count
         g->exit_code = data[0];
         /* Like a machine powering off: no further guest instruction runs. */
         kvm_vcpu_kick(g->vcpu);
+    } else if (port == RAISE_IRQ_PORT && is_write) {
+        /* An edge, as an ISA device raises it: from the vCPU thread, like device code. */
+        g_assert_true(kvm_vm_set_irq(g->vm, RAISE_IRQ_GSI, true, NULL));
+        g_assert_true(kvm_vm_set_irq(g->vm, RAISE_IRQ_GSI, false, NULL));
     } else {
         g->stray_pio++;
         if (!is_write) {
@@ -47,7 +65,23 @@ static void guest_pio(void *opaque, uint16_t port, unsigned size, uint32_t count
     }
 }
 
-static const KvmVcpuOps guest_ops = { .pio = guest_pio };
+static void guest_mmio(void *opaque, uint64_t addr, unsigned len, bool is_write,
+                       uint8_t *data)
+{
+    Guest *g = opaque;
+
+    if (is_write) {
+        MmioWrite w = { .addr = addr, .len = len };
+        memcpy(&w.value, data, len);
+        g_array_append_val(g->mmio_writes, w);
+        return;
+    }
+    g->mmio_reads++;
+    uint32_t value = addr == MMIO_BASE + 8 && len == 4 ? MMIO_READ_VALUE : 0xffffffff;
+    memcpy(data, &value, MIN(len, sizeof(value)));
+}
+
+static const KvmVcpuOps guest_ops = { .pio = guest_pio, .mmio = guest_mmio };
 
 static bool kvm_usable_or_skip(void)
 {
@@ -96,6 +130,7 @@ static bool guest_start(Guest *g, GBytes *image, const char *cmdline)
     memset(g, 0, sizeof(*g));
     g->exit_code = -1;
     g->out = g_string_new(NULL);
+    g->mmio_writes = g_array_new(FALSE, FALSE, sizeof(MmioWrite));
     g->vm = kvm_vm_create(NULL, &err);
     g_assert_no_error(err);
     g->ram = mmap(NULL, GUEST_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -127,6 +162,7 @@ static void guest_stop(Guest *g)
     g_clear_pointer(&g->vm, kvm_vm_free);
     munmap(g->ram, GUEST_RAM_SIZE);
     g_string_free(g->out, TRUE);
+    g_array_unref(g->mmio_writes);
 }
 
 /* Runs until the guest exits through the debug port or stops for another reason. */
@@ -178,6 +214,55 @@ static void test_cmdline(void)
 static void test_lapic_timer(void)
 {
     run_pvh_guest("lapic-timer.elf", NULL, "tick\n", 0);
+}
+
+static void test_ioapic_irq(void)
+{
+    run_pvh_guest("ioapic-irq.elf", NULL, "irq 4\n", 0);
+}
+
+static void test_string_io(void)
+{
+    run_pvh_guest("string-io.elf", NULL, "string I/O\n", 0);
+}
+
+static void test_mmio_and_rom(void)
+{
+    if (!kvm_usable_or_skip()) {
+        return;
+    }
+    g_autoptr(GBytes) image = read_guest("mmio.elf");
+    if (!image) {
+        return;
+    }
+    g_autoptr(GError) err = NULL;
+    Guest g;
+    guest_start(&g, image, NULL);
+    uint8_t *rom = mmap(NULL, ROM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                        -1, 0);
+    g_assert(rom != MAP_FAILED);
+    memset(rom, 0x5a, ROM_SIZE);
+    g_assert_true(kvm_vm_map_ram(g.vm, ROM_BASE, ROM_SIZE, rom, true, &err));
+    g_assert_no_error(err);
+
+    KvmVcpuExit exit = guest_run(&g, &err);
+    g_assert_no_error(err);
+    g_assert_cmpint(exit, ==, KVM_VCPU_EXIT_KICKED);
+    g_assert_cmpint(g.exit_code, ==, 7);
+    g_assert_cmpuint(g.mmio_reads, ==, 1);
+    g_assert_cmpuint(g.mmio_writes->len, ==, 2);
+    MmioWrite *w = &g_array_index(g.mmio_writes, MmioWrite, 0);
+    g_assert_cmphex(w->addr, ==, MMIO_BASE);
+    g_assert_cmpuint(w->len, ==, 4);
+    g_assert_cmphex(w->value, ==, 0x12345678);
+    /* The write to the read-only page came out as MMIO and left the page alone. */
+    w = &g_array_index(g.mmio_writes, MmioWrite, 1);
+    g_assert_cmphex(w->addr, ==, ROM_BASE);
+    g_assert_cmpuint(w->len, ==, 1);
+    g_assert_cmphex(w->value, ==, 0xa5);
+    g_assert_cmpuint(rom[0], ==, 0x5a);
+    guest_stop(&g);
+    munmap(rom, ROM_SIZE);
 }
 
 static void test_exit_then_resume(void)
@@ -406,6 +491,9 @@ int main(int argc, char **argv)
     g_test_add_func("/kvm/run/linux64-entry", test_linux64_entry);
     g_test_add_func("/kvm/run/kick", test_kick);
     g_test_add_func("/kvm/run/lapic-timer", test_lapic_timer);
+    g_test_add_func("/kvm/run/ioapic-irq", test_ioapic_irq);
+    g_test_add_func("/kvm/run/string-io", test_string_io);
+    g_test_add_func("/kvm/run/mmio-and-rom", test_mmio_and_rom);
     g_test_add_func("/kvm/run/bad-entry-error", test_bad_entry_is_an_error);
     g_test_add_func("/kvm/run/speed-probe", test_speed_probe);
     return g_test_run();
