@@ -9,14 +9,14 @@
 #include <errno.h>
 #include <sched.h>
 
-#if CONFIG_SECCOMP
+#ifdef CONFIG_SECCOMP
 #include <seccomp.h>
 #endif
 
 #include "util/error.h"
 #include "util/log.h"
 
-#if CONFIG_SECCOMP
+#ifdef CONFIG_SECCOMP
 
 typedef struct SandboxRule {
     const char *name;

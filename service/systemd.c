@@ -16,7 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#if CONFIG_SYSTEMD
+#ifdef CONFIG_SYSTEMD
 #include <syslog.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
@@ -31,7 +31,7 @@
 /* Set once at start-up: whether the process was socket activated. */
 static bool socket_activated;
 
-#if CONFIG_SYSTEMD
+#ifdef CONFIG_SYSTEMD
 
 static int listen_fds_with_names(char ***names)
 {
@@ -194,7 +194,7 @@ bool systemd_journal_wanted(void)
     return match;
 }
 
-#if CONFIG_SYSTEMD
+#ifdef CONFIG_SYSTEMD
 
 static void journal_sink(HullLogLevel level, const char *component, const char *message,
                          void *opaque)

@@ -24,6 +24,30 @@ def hulld_path() -> str:
     return path
 
 
+@pytest.fixture(scope="session")
+def hull_config() -> dict:
+    """CONFIG_* symbols of the build under test, from its config-host.h."""
+    root = os.environ.get("HULL_BUILD_ROOT")
+    if not root:
+        root = str(pathlib.Path(os.environ.get("HULLD", "build/hulld")).resolve().parent)
+    config = {}
+    try:
+        with open(os.path.join(root, "config-host.h")) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 3 and parts[0] == "#define":
+                    config[parts[1]] = parts[2]
+    except OSError:
+        pass
+    return config
+
+
+@pytest.fixture
+def need_seccomp(hull_config):
+    if "CONFIG_SECCOMP" not in hull_config:
+        pytest.skip("hulld built without seccomp (-Dseccomp=disabled)")
+
+
 class QmpError(Exception):
     pass
 

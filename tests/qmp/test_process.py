@@ -54,7 +54,7 @@ def test_pidfile(start_hulld, workdir):
     assert not os.path.exists(pidfile)
 
 
-def test_sandbox_denies_fork(start_hulld):
+def test_sandbox_denies_fork(start_hulld, need_seccomp):
     h = start_hulld("--sandbox", "on", env={"HULL_TEST_SANDBOX_PROBE": "fork"})
     h.wait_log("probe: fork() denied: Operation not permitted")
     assert "seccomp sandbox on" in h.log()
@@ -63,7 +63,7 @@ def test_sandbox_denies_fork(start_hulld):
     assert c.cmd("query-status")["status"] == "no-machine"
 
 
-def test_sandbox_kills_on_exec(hulld_path, workdir):
+def test_sandbox_kills_on_exec(hulld_path, workdir, need_seccomp):
     env = dict(os.environ, HULL_TEST_SANDBOX_PROBE="exec")
     proc = subprocess.run([hulld_path, "--socket", os.path.join(workdir, "s"), "--sandbox", "on"],
                           env=env, capture_output=True, text=True, timeout=10)
@@ -77,9 +77,21 @@ def test_sandbox_off_allows_fork(start_hulld):
     h.wait_log("probe: fork() succeeded")
 
 
-def test_sandbox_is_on_by_default(start_hulld):
+def test_sandbox_is_on_by_default(start_hulld, need_seccomp):
     h = start_hulld(env={"HULL_TEST_SANDBOX_PROBE": "fork"})
     h.wait_log("probe: fork() denied")
+
+
+def test_sandbox_without_seccomp(hulld_path, workdir, hull_config, start_hulld):
+    if "CONFIG_SECCOMP" in hull_config:
+        pytest.skip("hulld built with seccomp")
+    # Asking for the sandbox is an error; the default runs unsandboxed with a warning.
+    proc = subprocess.run([hulld_path, "--socket", os.path.join(workdir, "s"), "--sandbox", "on"],
+                          capture_output=True, text=True, timeout=10)
+    assert proc.returncode != 0
+    assert "without seccomp" in proc.stderr
+    h = start_hulld(subdir="default")
+    h.wait_log("built without seccomp: running without a sandbox")
 
 
 def _notify_socket(workdir):
