@@ -364,6 +364,11 @@ void kvm_vcpu_free(KvmVcpu *vcpu)
     g_free(vcpu);
 }
 
+KvmVm *kvm_vcpu_get_vm(const KvmVcpu *vcpu)
+{
+    return vcpu->vm;
+}
+
 uint32_t kvm_vcpu_index(const KvmVcpu *vcpu)
 {
     return vcpu->index;

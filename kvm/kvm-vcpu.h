@@ -68,6 +68,7 @@ KvmVcpu *kvm_vcpu_create(KvmVm *vm, uint32_t index, const KvmVcpuOps *ops, void 
 void kvm_vcpu_free(KvmVcpu *vcpu);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KvmVcpu, kvm_vcpu_free)
 
+KvmVm *kvm_vcpu_get_vm(const KvmVcpu *vcpu);
 uint32_t kvm_vcpu_index(const KvmVcpu *vcpu);
 uint32_t kvm_vcpu_apic_id(const KvmVcpu *vcpu);
 int kvm_vcpu_get_fd(const KvmVcpu *vcpu);

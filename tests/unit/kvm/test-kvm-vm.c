@@ -2,8 +2,7 @@
  * Tests for kvm/kvm.c and the vCPU setup in kvm/kvm-vcpu.c: probing, VM creation, memory
  * slots, IRQ lines, CPUID normalisation, reset state. Skipped where /dev/kvm is unusable.
  */
-#include "kvm/kvm-vcpu.h"
-#include "kvm/kvm.h"
+#include "guest-harness.h"
 #include "util/error.h"
 
 #include <string.h>
@@ -11,20 +10,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-static bool kvm_usable_or_skip(void)
-{
-    KvmProbeResult probe;
-
-    kvm_probe(NULL, &probe);
-    bool usable = probe.usable;
-    if (!usable) {
-        g_autofree char *msg = g_strdup_printf("KVM unusable: %s", probe.reason);
-        g_test_skip(msg);
-    }
-    kvm_probe_result_clear(&probe);
-    return usable;
-}
 
 static void test_probe_missing_device(void)
 {

@@ -1,0 +1,32 @@
+/*
+ * The seccomp filter of a KVM vCPU thread: an allowlist of what the run loop and the
+ * device code it dispatches to need, tighter than the process-wide sandbox.
+ */
+#ifndef HULL_KVM_KVM_SANDBOX_H
+#define HULL_KVM_KVM_SANDBOX_H
+
+#include "kvm/kvm-vcpu.h"
+
+#include <glib.h>
+#include <stdbool.h>
+
+/*
+ * Installs the filter on the calling thread only (no TSYNC), which must be `vcpu`'s
+ * thread after kvm_vcpu_create(). Anything not allowed kills the process (SIGSYS).
+ * Allowed:
+ *  - ioctl on this vCPU's fd: KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS, KVM_SET_SIGNAL_MASK;
+ *    ioctl on the VM fd: KVM_IRQ_LINE (devices raising interrupts);
+ *  - the kick protocol: rt_sigprocmask, rt_sigtimedwait, rt_sigreturn, tgkill, getpid,
+ *    gettid (kicking another vCPU from a device callback);
+ *  - locks and time: futex, sched_yield, nanosleep, clock_nanosleep, clock_gettime,
+ *    gettimeofday, restart_syscall;
+ *  - memory for malloc: brk, mmap / mprotect without PROT_EXEC, munmap, mremap, madvise;
+ *  - output to already-open descriptors (logs, chardevs, eventfds): write, writev,
+ *    sendmsg, fstat, newfstatat;
+ *  - ending the thread: exit, exit_group.
+ * Not allowed, among everything else: opening files, sockets, fork/exec, other ioctls,
+ * executable memory. Fails (errp) when seccomp is not built in or refuses the filter.
+ */
+bool kvm_vcpu_sandbox_apply(KvmVcpu *vcpu, GError **errp);
+
+#endif
