@@ -54,6 +54,12 @@ typedef struct TCGCPUStats {
 
 typedef struct TranslationBlock TranslationBlock;
 
+/* The jump cache slot of a virtual pc. */
+static inline uint32_t tcg_jmp_cache_hash(uint64_t pc)
+{
+    return (uint32_t)((pc >> 1) ^ (pc >> (1 + TCG_JMP_CACHE_BITS))) & (TCG_JMP_CACHE_SIZE - 1);
+}
+
 /*
  * Embedded in the guest CPU state ("env") at the offset the front end declares in
  * TCGFrontend.common_offset. Generated code addresses it relative to env.
@@ -142,9 +148,15 @@ struct TranslationBlock {
     uintptr_t jmp_list_head;
     uintptr_t jmp_next[2];
     TranslationBlock *hash_next;
-    TranslationBlock *page_next[2];
+    uint64_t page_addr[2];  /* physical pages (the second is -1 when unused) */
+    uintptr_t page_next[2]; /* per-page TB lists; low bit: which page slot of the next TB */
     const uint8_t *search_data; /* insn_start table (see tcg_cpu_restore_state) */
 };
+
+/* A TB flags bit for front ends: guest virtual addresses equal physical ones in this mode
+ * (no paging), so blocks may be chained across guest pages. Without it, goto_tb chains
+ * only within one guest page (page mappings may change under a chained jump). */
+#define TCG_TB_FLAG_PHYS (1u << 31)
 
 /* Options of a JIT instance. */
 typedef struct TCGJitOptions {

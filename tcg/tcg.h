@@ -31,7 +31,8 @@ typedef enum TCGTempKind {
     TCG_TEMP_FIXED,  /* the env pointer, pinned in a host register */
     TCG_TEMP_GLOBAL, /* a 64-bit field of the guest CPU state at env + offset */
     TCG_TEMP_LOCAL,  /* lives across labels within one translation block */
-    TCG_TEMP_NORMAL, /* dies at the end of its basic block (any label or branch) */
+    TCG_TEMP_NORMAL, /* dies at the next label or unconditional jump; survives the
+                      * fall-through of brcond and goto_tb */
     TCG_TEMP_CONST,  /* an immutable constant */
 } TCGTempKind;
 
@@ -292,7 +293,7 @@ TCGv tcg_global_new(TCGContext *s, int32_t offset, const char *name);
 /* Starts a new translation: drops temps, labels and ops of the previous one. */
 void tcg_func_start(TCGContext *s);
 
-TCGv tcg_temp_new(TCGContext *s);       /* dies at the end of its basic block */
+TCGv tcg_temp_new(TCGContext *s);       /* dies at the next label (see TCG_TEMP_NORMAL) */
 TCGv tcg_temp_new_local(TCGContext *s); /* lives across labels within the block */
 TCGv tcg_constant(TCGContext *s, int64_t val); /* interned; never written */
 TCGLabel tcg_label_new(TCGContext *s);

@@ -1,0 +1,484 @@
+/*
+ * IR optimizer: one forward pass per extended basic block (labels reset it) doing constant folding, copy
+ * propagation, algebraic simplification and branch folding, plus removal of code after
+ * unconditional exits. Dead code elimination follows in tcg_liveness().
+ */
+#include <glib.h>
+#include <string.h>
+
+#include "tcg/tcg.h"
+#include "tcg/tcg-internal.h"
+
+/* What is known about a temp. Valid only while `epoch` matches the pass's epoch (bumped
+ * at every basic-block boundary), which resets all knowledge in O(1). */
+typedef struct TempInfo {
+    uint32_t epoch;
+    uint32_t version;   /* bumped at every write: invalidates copies of this temp */
+    bool is_const;
+    uint64_t val;
+    uint32_t copy_of;   /* 0: none */
+    uint32_t copy_version;
+} TempInfo;
+
+typedef struct OptState {
+    TCGContext *s;
+    TempInfo *info;
+    uint32_t cap;
+    uint32_t epoch;
+} OptState;
+
+static TempInfo *info_of(OptState *st, uint32_t id)
+{
+    if (id >= st->cap) {
+        uint32_t n = MAX(st->cap * 2, id + 64);
+        st->info = g_renew(TempInfo, st->info, n);
+        memset(st->info + st->cap, 0, (n - st->cap) * sizeof(TempInfo));
+        st->cap = n;
+    }
+    TempInfo *ti = &st->info[id];
+    if (ti->epoch != st->epoch) {
+        ti->epoch = st->epoch;
+        ti->is_const = false;
+        ti->copy_of = 0;
+    }
+    return ti;
+}
+
+static bool arg_const(OptState *st, TCGArg id, uint64_t *val)
+{
+    const TCGTemp *t = &st->s->temps[id];
+
+    if (t->kind == TCG_TEMP_CONST) {
+        *val = (uint64_t)t->val;
+        return true;
+    }
+    TempInfo *ti = info_of(st, (uint32_t)id);
+    if (ti->is_const) {
+        *val = ti->val;
+        return true;
+    }
+    return false;
+}
+
+/* The value source an input can read instead: a constant temp, or what it copies. */
+static TCGArg canonical_input(OptState *st, TCGArg id)
+{
+    const TCGTemp *t = &st->s->temps[id];
+
+    if (t->kind == TCG_TEMP_CONST || t->kind == TCG_TEMP_FIXED) {
+        return id;
+    }
+    TempInfo *ti = info_of(st, (uint32_t)id);
+    if (ti->is_const) {
+        return tcg_constant(st->s, (int64_t)ti->val).id;
+    }
+    if (ti->copy_of) {
+        TempInfo *src = info_of(st, ti->copy_of);
+        if (src->version == ti->copy_version) {
+            return ti->copy_of;
+        }
+        ti->copy_of = 0;
+    }
+    return id;
+}
+
+/* A write to temp id: forget what was known and invalidate copies of it. */
+static TempInfo *note_write(OptState *st, TCGArg id)
+{
+    TempInfo *ti = info_of(st, (uint32_t)id);
+    ti->version++;
+    ti->is_const = false;
+    ti->copy_of = 0;
+    return ti;
+}
+
+static void note_const(OptState *st, TCGArg id, uint64_t val)
+{
+    TempInfo *ti = note_write(st, id);
+    ti->is_const = true;
+    ti->val = val;
+}
+
+static void note_copy(OptState *st, TCGArg d, TCGArg src)
+{
+    uint64_t v;
+
+    if (arg_const(st, src, &v)) {
+        note_const(st, d, v);
+        return;
+    }
+    TempInfo *ti = note_write(st, d);
+    if (src != d) {
+        ti->copy_of = (uint32_t)src;
+        ti->copy_version = info_of(st, (uint32_t)src)->version;
+    }
+}
+
+static void forget_all(OptState *st)
+{
+    st->epoch++;
+}
+
+/* Globals may have changed behind the IR's back (a helper wrote env). */
+static void forget_globals(OptState *st)
+{
+    for (uint32_t i = 1; i < st->s->nb_globals; i++) {
+        note_write(st, i);
+    }
+}
+
+static void set_op_mov(OptState *st, TCGOp *op, TCGArg d, TCGArg src)
+{
+    op->opc = INDEX_op_mov;
+    op->nb_oargs = 1;
+    op->nb_iargs = 1;
+    op->nb_cargs = 0;
+    op->args[0] = d;
+    op->args[1] = src;
+    note_copy(st, d, src);
+}
+
+static void set_op_movi(OptState *st, TCGOp *op, TCGArg d, uint64_t val)
+{
+    set_op_mov(st, op, d, tcg_constant(st->s, (int64_t)val).id);
+}
+
+static void set_op_unary(OptState *st, TCGOp *op, TCGOpcode opc, TCGArg d, TCGArg a)
+{
+    op->opc = opc;
+    op->nb_oargs = 1;
+    op->nb_iargs = 1;
+    op->nb_cargs = 0;
+    op->args[0] = d;
+    op->args[1] = a;
+    note_write(st, d);
+}
+
+static void discard_op(OptState *st, TCGOp *op)
+{
+    if (op->opc == INDEX_op_br) {
+        st->s->labels[op->args[0]].refs--;
+    } else if (op->opc == INDEX_op_brcond) {
+        st->s->labels[op->args[3]].refs--;
+    }
+    op->opc = INDEX_op_discard;
+}
+
+static bool is_commutative(TCGOpcode opc)
+{
+    switch (opc) {
+    case INDEX_op_add:
+    case INDEX_op_and:
+    case INDEX_op_or:
+    case INDEX_op_xor:
+    case INDEX_op_mul:
+    case INDEX_op_mulsh:
+    case INDEX_op_muluh:
+    case INDEX_op_add_w:
+    case INDEX_op_mul_w:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool is_w_op(TCGOpcode opc)
+{
+    return opc >= INDEX_op_add_w && opc <= INDEX_op_remu_w;
+}
+
+/* Algebraic identities with one constant operand (b) or equal operands. Returns true when
+ * the op was rewritten. */
+static bool simplify_binary(OptState *st, TCGOp *op)
+{
+    TCGOpcode opc = op->opc;
+    TCGArg d = op->args[0], a = op->args[1], b = op->args[2];
+    uint64_t bv = 0;
+    bool w = is_w_op(opc);
+    bool b_const = arg_const(st, b, &bv);
+    uint64_t av = 0;
+    bool a_const = arg_const(st, a, &av);
+
+    /* x op 0, x op 1, ... ; a "w" op still sign-extends the low 32 bits of x. */
+    if (b_const) {
+        if (w) {
+            bv = (uint64_t)(int64_t)(int32_t)bv;
+        }
+        bool identity = false, zero = false;
+        switch (opc) {
+        case INDEX_op_add:
+        case INDEX_op_sub:
+        case INDEX_op_or:
+        case INDEX_op_xor:
+        case INDEX_op_add_w:
+        case INDEX_op_sub_w:
+            identity = bv == 0;
+            break;
+        case INDEX_op_shl:
+        case INDEX_op_shr:
+        case INDEX_op_sar:
+            identity = (bv & 63) == 0;
+            break;
+        case INDEX_op_shl_w:
+        case INDEX_op_shr_w:
+        case INDEX_op_sar_w:
+            identity = (bv & 31) == 0;
+            break;
+        case INDEX_op_mul:
+        case INDEX_op_mul_w:
+        case INDEX_op_div:
+        case INDEX_op_divu:
+        case INDEX_op_div_w:
+        case INDEX_op_divu_w:
+            identity = bv == 1;
+            zero = bv == 0 && (opc == INDEX_op_mul || opc == INDEX_op_mul_w);
+            break;
+        case INDEX_op_rem:
+        case INDEX_op_remu:
+        case INDEX_op_rem_w:
+        case INDEX_op_remu_w:
+            zero = bv == 1;
+            break;
+        case INDEX_op_and:
+            identity = bv == UINT64_MAX;
+            zero = bv == 0;
+            break;
+        case INDEX_op_mulsh:
+        case INDEX_op_muluh:
+        case INDEX_op_mulsuh:
+            zero = bv == 0;
+            break;
+        default:
+            break;
+        }
+        if (opc == INDEX_op_or && bv == UINT64_MAX) {
+            set_op_movi(st, op, d, UINT64_MAX);
+            return true;
+        }
+        if (zero) {
+            set_op_movi(st, op, d, 0);
+            return true;
+        }
+        if (identity) {
+            if (w) {
+                set_op_unary(st, op, INDEX_op_ext32s, d, a);
+            } else {
+                set_op_mov(st, op, d, a);
+            }
+            return true;
+        }
+    }
+    /* 0 shifted or multiplied stays 0. */
+    if (a_const && av == 0) {
+        switch (opc) {
+        case INDEX_op_shl:
+        case INDEX_op_shr:
+        case INDEX_op_sar:
+        case INDEX_op_shl_w:
+        case INDEX_op_shr_w:
+        case INDEX_op_sar_w:
+        case INDEX_op_mulsuh:
+            set_op_movi(st, op, d, 0);
+            return true;
+        default:
+            break;
+        }
+    }
+    if (a == b) {
+        switch (opc) {
+        case INDEX_op_sub:
+        case INDEX_op_xor:
+        case INDEX_op_sub_w:
+            set_op_movi(st, op, d, 0);
+            return true;
+        case INDEX_op_and:
+        case INDEX_op_or:
+            set_op_mov(st, op, d, a);
+            return true;
+        default:
+            break;
+        }
+    }
+    return false;
+}
+
+static void fold_binary(OptState *st, TCGOp *op)
+{
+    uint64_t a, b, r;
+
+    /* Canonical form: a constant operand second. */
+    if (is_commutative(op->opc) && arg_const(st, op->args[1], &a) &&
+        !arg_const(st, op->args[2], &b)) {
+        TCGArg t = op->args[1];
+        op->args[1] = op->args[2];
+        op->args[2] = t;
+    }
+    if (arg_const(st, op->args[1], &a) && arg_const(st, op->args[2], &b) &&
+        tcg_op_eval(op->opc, a, b, &r)) {
+        set_op_movi(st, op, op->args[0], r);
+        return;
+    }
+    if (!simplify_binary(st, op)) {
+        note_write(st, op->args[0]);
+    }
+}
+
+static void fold_unary(OptState *st, TCGOp *op)
+{
+    uint64_t a, r;
+
+    if (arg_const(st, op->args[1], &a) && tcg_op_eval(op->opc, a, 0, &r)) {
+        set_op_movi(st, op, op->args[0], r);
+        return;
+    }
+    note_write(st, op->args[0]);
+}
+
+/* Evaluates `a cond b` when known: 1 true, 0 false, -1 unknown. */
+static int fold_cond(OptState *st, TCGCond c, TCGArg a, TCGArg b)
+{
+    uint64_t av, bv;
+
+    if (c == TCG_COND_ALWAYS) {
+        return 1;
+    }
+    if (c == TCG_COND_NEVER) {
+        return 0;
+    }
+    if (arg_const(st, a, &av) && arg_const(st, b, &bv)) {
+        return tcg_cond_eval(c, av, bv);
+    }
+    if (a == b) {
+        return tcg_cond_eval(c, 0, 0);
+    }
+    return -1;
+}
+
+static void fold_setcond(OptState *st, TCGOp *op)
+{
+    int r = fold_cond(st, (TCGCond)op->args[3], op->args[1], op->args[2]);
+
+    if (r >= 0) {
+        set_op_movi(st, op, op->args[0], (uint64_t)r);
+        return;
+    }
+    note_write(st, op->args[0]);
+}
+
+static void fold_movcond(OptState *st, TCGOp *op)
+{
+    TCGArg d = op->args[0], v1 = op->args[3], v2 = op->args[4];
+    int r = fold_cond(st, (TCGCond)op->args[5], op->args[1], op->args[2]);
+
+    if (r >= 0 || v1 == v2) {
+        set_op_mov(st, op, d, r == 0 ? v2 : v1);
+        return;
+    }
+    note_write(st, d);
+}
+
+/* Returns true when the branch became unconditional. */
+static bool fold_brcond(OptState *st, TCGOp *op)
+{
+    int r = fold_cond(st, (TCGCond)op->args[2], op->args[0], op->args[1]);
+
+    if (r == 0) {
+        discard_op(st, op);
+        return false;
+    }
+    if (r == 1) {
+        TCGArg label = op->args[3];
+        op->opc = INDEX_op_br;
+        op->nb_oargs = 0;
+        op->nb_iargs = 0;
+        op->nb_cargs = 1;
+        op->args[0] = label;
+        return true;
+    }
+    return false;
+}
+
+void tcg_optimize(TCGContext *s)
+{
+    OptState st = {.s = s, .epoch = 1};
+    bool unreachable = false;
+
+    st.cap = s->nb_temps + 64;
+    st.info = g_new0(TempInfo, st.cap);
+
+    for (uint32_t n = 0; n < s->nb_ops; n++) {
+        TCGOp *op = &s->ops[n];
+        TCGOpcode opc = op->opc;
+
+        if (opc == INDEX_op_discard) {
+            continue;
+        }
+        if (opc == INDEX_op_set_label) {
+            if (s->labels[op->args[0]].refs == 0) {
+                /* Nothing branches here: fall-through only, the block continues. */
+                op->opc = INDEX_op_discard;
+                continue;
+            }
+            unreachable = false;
+            forget_all(&st);
+            continue;
+        }
+        if (unreachable) {
+            discard_op(&st, op);
+            continue;
+        }
+        for (unsigned i = op->nb_oargs; i < op->nb_oargs + op->nb_iargs; i++) {
+            op->args[i] = canonical_input(&st, op->args[i]);
+        }
+
+        switch (opc) {
+        case INDEX_op_mov:
+            if (op->args[0] == op->args[1]) {
+                op->opc = INDEX_op_discard;
+            } else {
+                note_copy(&st, op->args[0], op->args[1]);
+            }
+            break;
+        case INDEX_op_add ... INDEX_op_remu:
+        case INDEX_op_add_w ... INDEX_op_remu_w:
+            fold_binary(&st, op);
+            break;
+        case INDEX_op_neg ... INDEX_op_ext32u:
+            fold_unary(&st, op);
+            break;
+        case INDEX_op_setcond:
+            fold_setcond(&st, op);
+            break;
+        case INDEX_op_movcond:
+            fold_movcond(&st, op);
+            break;
+        case INDEX_op_brcond:
+            if (fold_brcond(&st, op)) {
+                unreachable = true;
+            }
+            break;
+        case INDEX_op_br:
+            unreachable = true;
+            break;
+        case INDEX_op_call: {
+            unsigned cflags = (unsigned)op->args[op->nb_oargs + op->nb_iargs + TCG_CALL_ARG_FLAGS];
+            if (!(cflags & TCG_CALL_NO_WRITE_GLOBALS)) {
+                forget_globals(&st);
+            }
+            for (unsigned i = 0; i < op->nb_oargs; i++) {
+                note_write(&st, op->args[i]);
+            }
+            break;
+        }
+        default:
+            for (unsigned i = 0; i < op->nb_oargs; i++) {
+                note_write(&st, op->args[i]);
+            }
+            break;
+        }
+        if (op->opc != INDEX_op_discard && (tcg_op_defs[op->opc].flags & TCG_OPF_TB_END)) {
+            unreachable = true;
+        }
+    }
+    g_free(st.info);
+}
