@@ -4,6 +4,7 @@
  */
 #include "service/json-framer.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "util/error.h"
@@ -12,6 +13,7 @@ typedef enum LexState {
     LEX_START,         /* between tokens */
     LEX_STRING,        /* inside "..." */
     LEX_STRING_ESCAPE, /* after a backslash inside a string */
+    LEX_STRING_UNICODE, /* in the four hex digits of a \uXXXX escape */
     LEX_SCALAR,        /* inside a number or a literal name */
     LEX_RECOVERY,      /* after a lexical error: skipping to a structural character */
 } LexState;
@@ -28,6 +30,8 @@ struct JsonFramer {
     GString *text;
     size_t scalar_start; /* offset of the current scalar in text */
     const char *limit_error; /* set while processing a byte that broke a limit */
+    unsigned unicode_digits; /* of the current \uXXXX escape */
+    unsigned unicode_value;
 };
 
 JsonFramer *json_framer_new(const JsonFramerLimits *limits)
@@ -72,7 +76,9 @@ static void framer_drop_message(JsonFramer *f)
     }
 }
 
-static void framer_hit_limit(JsonFramer *f, const char *what)
+/* The current message is bad (a limit, an invalid escape): report it once and follow its
+ * structure to its end without keeping it. */
+static void framer_reject_message(JsonFramer *f, const char *what)
 {
     if (!f->skipping) {
         f->skipping = true;
@@ -87,7 +93,7 @@ static void framer_store(JsonFramer *f, char c)
         return;
     }
     if (f->text->len + 1 > f->limits.max_size) {
-        framer_hit_limit(f, "JSON token size limit exceeded");
+        framer_reject_message(f, "JSON token size limit exceeded");
         return;
     }
     g_string_append_c(f->text, c);
@@ -98,7 +104,7 @@ static void framer_begin_token(JsonFramer *f, char c)
 {
     f->in_message = true;
     if (!f->skipping && f->tokens + 1 > f->limits.max_tokens) {
-        framer_hit_limit(f, "JSON token count limit exceeded");
+        framer_reject_message(f, "JSON token count limit exceeded");
     }
     f->tokens++;
     framer_store(f, c);
@@ -188,6 +194,14 @@ static bool framer_check_scalar(JsonFramer *f, GError **errp)
         return hull_error_setg(errp, "JSON parse error, invalid number '%.*s'",
                                (int)MIN(len, 64), s);
     }
+    if (!memchr(s, '.', len) && !memchr(s, 'e', len) && !memchr(s, 'E', len)) {
+        errno = 0;
+        g_ascii_strtoll(s, NULL, 10);
+        if (errno == ERANGE) {
+            /* json-glib would wrap it around; QEMU makes it a double. */
+            g_string_append(f->text, ".0");
+        }
+    }
     return true;
 }
 
@@ -271,6 +285,39 @@ JsonFramerStatus json_framer_feed(JsonFramer *f, const char *data, size_t len, s
             }
             framer_store(f, (char)c);
             f->state = LEX_STRING;
+            if (c == 'u') {
+                f->state = LEX_STRING_UNICODE;
+                f->unicode_digits = 0;
+                f->unicode_value = 0;
+            } else if (!strchr("\"\\/bfnrt", c)) {
+                /* json-glib would take "\q" for "q". */
+                framer_reject_message(f, "JSON parse error, invalid escape sequence in string");
+            }
+            break;
+
+        case LEX_STRING_UNICODE:
+            if (c < 0x20 || c >= 0xfe) {
+                framer_set_stray(c, errp);
+                framer_lexical_error(f, true);
+                *consumed = i + 1;
+                return JSON_FRAMER_ERROR;
+            }
+            if (!g_ascii_isxdigit(c)) {
+                /* Not consumed: it may end the string. */
+                framer_reject_message(f, "JSON parse error, invalid escape sequence in string");
+                f->state = LEX_STRING;
+                consume = false;
+                break;
+            }
+            framer_store(f, (char)c);
+            f->unicode_value = f->unicode_value * 16 + (unsigned)g_ascii_xdigit_value(c);
+            if (++f->unicode_digits == 4) {
+                f->state = LEX_STRING;
+                if (f->unicode_value == 0) {
+                    /* json-glib would cut the string there. */
+                    framer_reject_message(f, "JSON parse error, \\u0000 is not supported");
+                }
+            }
             break;
 
         case LEX_SCALAR:
@@ -309,7 +356,7 @@ JsonFramerStatus json_framer_feed(JsonFramer *f, const char *data, size_t len, s
                     f->brackets++;
                 }
                 if (f->braces + f->brackets > (long)f->limits.max_depth) {
-                    framer_hit_limit(f, "JSON nesting depth limit exceeded");
+                    framer_reject_message(f, "JSON nesting depth limit exceeded");
                 }
                 break;
             case '}':
@@ -378,4 +425,43 @@ JsonFramerStatus json_framer_feed(JsonFramer *f, const char *data, size_t len, s
     }
     *consumed = i;
     return JSON_FRAMER_NEED_MORE;
+}
+
+/* Counts the members parsed into each object: json-glib silently keeps the last of two
+ * members with the same name, QMP (like QEMU) refuses the message. */
+typedef struct DuplicateCheck {
+    GHashTable *members; /* JsonObject -> number of members parsed */
+    char *duplicate;
+} DuplicateCheck;
+
+static void on_object_member(JsonParser *parser, JsonObject *object, const char *name,
+                             gpointer opaque)
+{
+    DuplicateCheck *check = opaque;
+    guint n = GPOINTER_TO_UINT(g_hash_table_lookup(check->members, object)) + 1;
+
+    g_hash_table_insert(check->members, object, GUINT_TO_POINTER(n));
+    if (n != json_object_get_size(object) && !check->duplicate) {
+        check->duplicate = g_strdup(name);
+    }
+}
+
+JsonNode *json_message_parse(const char *text, size_t len, GError **errp)
+{
+    g_autoptr(JsonParser) parser = json_parser_new_immutable();
+    g_autoptr(GError) err = NULL;
+    DuplicateCheck check = {.members = g_hash_table_new(NULL, NULL)};
+    JsonNode *root = NULL;
+
+    g_signal_connect(parser, "object-member", G_CALLBACK(on_object_member), &check);
+    if (!json_parser_load_from_data(parser, text, (gssize)len, &err)) {
+        hull_error_setg(errp, "JSON parse error, %s", err->message);
+    } else if (check.duplicate) {
+        hull_error_setg(errp, "JSON parse error, duplicate key '%s'", check.duplicate);
+    } else {
+        root = json_parser_steal_root(parser);
+    }
+    g_hash_table_destroy(check.members);
+    g_free(check.duplicate);
+    return root;
 }

@@ -6,6 +6,7 @@
 #define HULL_SERVICE_JSON_FRAMER_H
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,6 +54,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsonFramer, json_framer_free)
 JsonFramerStatus json_framer_feed(JsonFramer *framer, const char *data, size_t len,
                                   size_t *consumed, char **message, size_t *message_len,
                                   GError **errp);
+
+/* Parses one framed message. Errors read "JSON parse error, ..."; objects with two members of
+ * the same name are refused, as QEMU does. */
+JsonNode *json_message_parse(const char *text, size_t len, GError **errp);
 
 /* True when no message is partially buffered (only whitespace seen since the last one). */
 bool json_framer_is_idle(const JsonFramer *framer);

@@ -384,16 +384,9 @@ static void monitor_schedule_dispatch(Monitor *mon)
 
 static void monitor_take_message(Monitor *mon, char *text, size_t len)
 {
-    g_autoptr(JsonParser) parser = json_parser_new_immutable();
-    g_autoptr(GError) err = NULL;
     MonitorRequest *req = g_new0(MonitorRequest, 1);
 
-    if (!json_parser_load_from_data(parser, text, (gssize)len, &err)) {
-        req->err = g_error_new(HULL_ERROR, HULL_ERROR_GENERIC, "JSON parse error, %s",
-                               err->message);
-    } else {
-        req->request = json_parser_steal_root(parser);
-    }
+    req->request = json_message_parse(text, len, &req->err);
     if (mon->oob && req->request && request_is_oob(req->request)) {
         /* Out of band: ahead of every queued in-band request. */
         monitor_run(mon, req, true);

@@ -64,14 +64,14 @@ static void check_output(JsonNode *resp)
 
 static void handle_message(const char *text, size_t len, bool oob, int phase)
 {
-    g_autoptr(JsonParser) parser = json_parser_new_immutable();
     g_autoptr(GError) err = NULL;
+    g_autoptr(JsonNode) request = json_message_parse(text, len, &err);
     g_autoptr(JsonNode) resp = NULL;
 
-    if (!json_parser_load_from_data(parser, text, (gssize)len, &err)) {
+    if (!request) {
         resp = qmp_error_response(err, NULL);
     } else {
-        resp = qmp_dispatch(fuzz_cmds, json_parser_get_root(parser), oob, phase);
+        resp = qmp_dispatch(fuzz_cmds, request, oob, phase);
     }
     if (resp) {
         check_output(resp);

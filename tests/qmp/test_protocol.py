@@ -195,3 +195,24 @@ def test_duplicate_connection_state_is_per_client(hulld):
     b = hulld.client()
     assert a.cmd("query-status")["status"] == "no-machine"
     assert b.execute("query-status")["error"]["class"] == "CommandNotFound"
+
+
+@pytest.mark.parametrize("raw,desc", [
+    (b'{"execute": "query-status", "id": 1, "id": 2}', "JSON parse error, duplicate key 'id'"),
+    (b'{"execute": "query-status", "id": "a\\u0000b"}', "JSON parse error, \\u0000 is not supported"),
+    (b'{"execute": "query-status", "id": "\\q"}',
+     "JSON parse error, invalid escape sequence in string"),
+    (b'{"execute": "query-status", "id": True}', "JSON parse error, stray 'T'"),
+    (b"{'execute': 'query-status'}", "JSON parse error, stray '''"),
+])
+def test_json_syntax_errors(qmp, raw, desc):
+    qmp.send_raw(raw + b'{"execute": "query-status", "id": "ok"}')
+    assert qmp.reply() == {"error": {"class": "GenericError", "desc": desc}}
+    assert qmp.reply()["id"] == "ok"
+
+
+def test_integers_beyond_int64_become_floats(qmp):
+    qmp.send_raw(b'{"execute": "query-status", "id": 99999999999999999999}')
+    assert qmp.reply()["id"] == pytest.approx(1e20)
+    qmp.send_raw(b'{"execute": "query-status", "id": -9223372036854775808}')
+    assert qmp.reply()["id"] == -9223372036854775808

@@ -136,6 +136,39 @@ static void test_utf8_in_strings_passes(void)
     assert_frames("{\"\xc3\xa9\":\"\xf0\x9f\x98\x80\"}", exp);
 }
 
+static void test_escapes_checked(void)
+{
+    const char *exp[] = {"E:JSON parse error, invalid escape sequence in string", "M:{}",
+                         "E:JSON parse error, \\u0000 is not supported", "M:[]",
+                         "E:JSON parse error, invalid escape sequence in string", "M:1",
+                         "M:[\"\\u00e9\\n\\/\"]", NULL};
+
+    /* One error per message; the string (and its brackets) is still followed to its end. */
+    assert_frames("{\"a\": \"\\q}\"}{} [\"\\u0000\"][] [\"\\u12x\"]1 "
+                  "[\"\\u00e9\\n\\/\"]",
+                  exp);
+}
+
+static void test_huge_integer_becomes_float(void)
+{
+    const char *exp[] = {"M:[99999999999999999999.0,-9223372036854775808,1e99]", NULL};
+
+    assert_frames("[99999999999999999999,-9223372036854775808,1e99]", exp);
+}
+
+static void test_parse_rejects_duplicate_keys(void)
+{
+    g_autoptr(GError) err = NULL;
+    const char *dup = "{\"a\": 1, \"b\": {\"c\": 1, \"c\": 2}}";
+    const char *ok = "{\"a\": {\"a\": 1}, \"b\": [{\"a\": 2}, {\"a\": 3}]}";
+    g_autoptr(JsonNode) good = NULL;
+
+    g_assert_null(json_message_parse(dup, strlen(dup), &err));
+    g_assert_cmpstr(err->message, ==, "JSON parse error, duplicate key 'c'");
+    good = json_message_parse(ok, strlen(ok), NULL);
+    g_assert_nonnull(good);
+}
+
 static void test_depth_limit(void)
 {
     g_autoptr(GString) in = g_string_new(NULL);
@@ -230,6 +263,9 @@ int main(int argc, char **argv)
     g_test_add_func("/json-framer/control-character-in-string", test_control_character_in_string);
     g_test_add_func("/json-framer/invalid-utf8-byte", test_invalid_utf8_byte_resets);
     g_test_add_func("/json-framer/utf8-in-strings", test_utf8_in_strings_passes);
+    g_test_add_func("/json-framer/escapes-checked", test_escapes_checked);
+    g_test_add_func("/json-framer/huge-integer", test_huge_integer_becomes_float);
+    g_test_add_func("/json-framer/duplicate-keys", test_parse_rejects_duplicate_keys);
     g_test_add_func("/json-framer/depth-limit", test_depth_limit);
     g_test_add_func("/json-framer/token-and-size-limits", test_token_and_size_limits);
     g_test_add_func("/json-framer/stop-between-messages", test_stop_between_messages);
