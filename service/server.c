@@ -20,6 +20,8 @@
 #include "util/error.h"
 #include "util/log.h"
 
+/* How long a listener rests after accept() failed for lack of resources. */
+#define SERVER_ACCEPT_RETRY_MS 100u
 /* Beyond this many clients new connections are refused (closed at once), with a log line. */
 #define SERVER_MAX_CLIENTS 1024u
 
@@ -55,6 +57,16 @@ static void peer_describe(const Listener *l, const struct sockaddr_storage *ss, 
     }
 }
 
+static gboolean listener_accept(int fd, GIOCondition cond, gpointer opaque);
+
+static gboolean listener_resume(gpointer opaque)
+{
+    Listener *l = opaque;
+
+    l->source_id = g_unix_fd_add(l->fd, G_IO_IN, listener_accept, l);
+    return G_SOURCE_REMOVE;
+}
+
 static gboolean listener_accept(int fd, GIOCondition cond, gpointer opaque)
 {
     Listener *l = opaque;
@@ -70,11 +82,15 @@ static gboolean listener_accept(int fd, GIOCondition cond, gpointer opaque)
             if (errno == EINTR || errno == ECONNABORTED) {
                 continue;
             }
-            if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                /* EMFILE and the like: the client waits in the backlog; log, don't spin. */
-                hull_warn("qmp", "%s: accept failed: %s", l->name, g_strerror(errno));
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                break;
             }
-            break;
+            /* Out of descriptors or memory: the client waits in the backlog. Pause this
+             * listener instead of spinning on a socket that stays readable. */
+            hull_warn("qmp", "%s: accept failed: %s; pausing it for %u ms", l->name,
+                      g_strerror(errno), SERVER_ACCEPT_RETRY_MS);
+            l->source_id = g_timeout_add(SERVER_ACCEPT_RETRY_MS, listener_resume, l);
+            return G_SOURCE_REMOVE;
         }
         if (monitor_count() >= SERVER_MAX_CLIENTS) {
             hull_warn("qmp", "%s: %u clients connected already, refusing another", l->name,
