@@ -28,6 +28,7 @@ void riscv_cpu_reset(RiscvCPU *cpu)
     uint64_t hartid = env->mhartid;
 
     memset(env, 0, sizeof(*env));
+    cpu->halted = false;
     env->mhartid = hartid;
     env->pc = cpu->reset_pc;
     env->priv = RISCV_PRIV_M;
@@ -51,11 +52,17 @@ void riscv_cpu_set_irq(RiscvCPU *cpu, unsigned irq, bool level)
     } else {
         __atomic_fetch_and(&cpu->env.mip, ~bit, __ATOMIC_SEQ_CST);
     }
+    if (cpu->notify) {
+        cpu->notify(cpu, true);
+    }
 }
 
 void riscv_cpu_kick(RiscvCPU *cpu)
 {
     __atomic_store_n(&cpu->exit_request, 1, __ATOMIC_SEQ_CST);
+    if (cpu->notify) {
+        cpu->notify(cpu, false);
+    }
 }
 
 int riscv_cpu_pending_irq(const CPURISCVState *env)

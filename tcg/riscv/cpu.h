@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tcg/jit.h"
+
 /* Privilege levels, as encoded in mstatus.MPP. */
 typedef enum RiscvPriv {
     RISCV_PRIV_U = 0,
@@ -149,13 +151,25 @@ typedef struct CPURISCVState {
 
 #define RISCV_NO_RESERVATION UINT64_MAX
 
-typedef struct RiscvCPU {
+typedef struct RiscvCPU RiscvCPU;
+
+struct RiscvCPU {
     CPURISCVState env;
     RiscvBus bus;
     uint64_t reset_pc;
-    /* Set by another thread to make the running loop return (riscv_cpu_kick). */
+    /* Set by another thread to make the interpreter return (riscv_cpu_kick). */
     int exit_request;
-} RiscvCPU;
+    /*
+     * The execution engine running this hart, when it needs to hear of kicks and of
+     * interrupt lines changing (the JIT sets it when the hart is attached); NULL for the
+     * interpreter, which polls exit_request and mip between instructions.
+     */
+    void (*notify)(RiscvCPU *cpu, bool interrupt);
+    bool halted; /* JIT: stopped in wfi until an enabled interrupt is pending */
+    /* The JIT's per-vCPU state (soft-MMU TLB, requests, jump cache); unused by the
+     * interpreter. Last: generated code reaches the fields above with short offsets. */
+    TCGCPUCommon tcg;
+};
 
 static inline RiscvCPU *riscv_env_get_cpu(CPURISCVState *env)
 {
@@ -174,8 +188,9 @@ void riscv_cpu_init(RiscvCPU *cpu, uint64_t hartid, uint64_t reset_pc, const Ris
 /* Architectural reset: M mode, mstatus.MIE=0, pc=reset_pc, registers and counters 0. */
 void riscv_cpu_reset(RiscvCPU *cpu);
 
-/* Raise or lower one mip bit (RISCV_IRQ_M_*); callable from any thread. The caller kicks
- * the vCPU so that a running loop notices. */
+/* Raise or lower one mip bit (RISCV_IRQ_M_*); callable from any thread. The JIT is told
+ * through cpu->notify; the interpreter sees mip before the next instruction (a thread
+ * sleeping after RISCV_EXIT_WFI is the caller's to wake). */
 void riscv_cpu_set_irq(RiscvCPU *cpu, unsigned irq, bool level);
 /* Ask the running loop (interpreter or JIT) to return at the next instruction boundary. */
 void riscv_cpu_kick(RiscvCPU *cpu);

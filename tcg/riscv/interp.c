@@ -277,22 +277,26 @@ static RiscvExecResult exec_load(RiscvCPU *cpu, const RiscvInsn *insn, RiscvTrap
     return RISCV_EXEC_OK;
 }
 
+bool riscv_exec_atomic(RiscvCPU *cpu, RiscvOp op, uint64_t addr, uint64_t src, uint64_t *rd,
+                       RiscvTrap *trap)
+{
+    unsigned size = riscv_op_mem_size(op);
+
+    if (op == RISCV_OP_LR_W || op == RISCV_OP_LR_D) {
+        return riscv_mem_lr(cpu, addr, size, rd, trap);
+    }
+    if (op == RISCV_OP_SC_W || op == RISCV_OP_SC_D) {
+        return riscv_mem_sc(cpu, addr, size, src, rd, trap);
+    }
+    return riscv_mem_amo(cpu, amo_op(op), addr, size, src, rd, trap);
+}
+
 static RiscvExecResult exec_atomic(RiscvCPU *cpu, const RiscvInsn *insn, RiscvTrap *trap)
 {
     CPURISCVState *env = &cpu->env;
-    unsigned size = riscv_op_mem_size(insn->op);
-    uint64_t addr = env->x[insn->rs1];
     uint64_t v;
-    bool ok;
 
-    if (insn->op == RISCV_OP_LR_W || insn->op == RISCV_OP_LR_D) {
-        ok = riscv_mem_lr(cpu, addr, size, &v, trap);
-    } else if (insn->op == RISCV_OP_SC_W || insn->op == RISCV_OP_SC_D) {
-        ok = riscv_mem_sc(cpu, addr, size, env->x[insn->rs2], &v, trap);
-    } else {
-        ok = riscv_mem_amo(cpu, amo_op(insn->op), addr, size, env->x[insn->rs2], &v, trap);
-    }
-    if (!ok) {
+    if (!riscv_exec_atomic(cpu, insn->op, env->x[insn->rs1], env->x[insn->rs2], &v, trap)) {
         return RISCV_EXEC_TRAP;
     }
     set_rd(env, insn->rd, v);

@@ -22,6 +22,11 @@ typedef enum RiscvExecResult {
  */
 RiscvExecResult riscv_interp_exec(RiscvCPU *cpu, const RiscvInsn *insn, RiscvTrap *trap);
 
+/* The memory part of an LR, SC or AMO instruction (op is one of them): *rd receives what
+ * the instruction writes to rd. */
+bool riscv_exec_atomic(RiscvCPU *cpu, RiscvOp op, uint64_t addr, uint64_t src, uint64_t *rd,
+                       RiscvTrap *trap);
+
 typedef enum RiscvExitReason {
     RISCV_EXIT_BUDGET, /* max_insns steps done */
     RISCV_EXIT_WFI,    /* waiting for an interrupt: sleep until mip & mie != 0 */

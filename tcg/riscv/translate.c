@@ -1,0 +1,746 @@
+/*
+ * RISC-V to IR translation and the JIT front-end callbacks: one block per call, ending at
+ * control transfers, state-changing system instructions, page ends or the size limit.
+ * Traps, CSRs, atomics and wfi go through helpers that share the interpreter's code.
+ */
+#include "tcg/riscv/translate.h"
+
+#include "tcg/riscv/decode.h"
+#include "tcg/riscv/interp.h"
+#include "tcg/tcg-op.h"
+#include "util/error.h"
+
+/* M mode is the only mode: one MMU index, named after the privilege level for when S and
+ * U (with paging) arrive. */
+#define RISCV_MMU_IDX(priv) ((unsigned)(priv))
+#define RISCV_TB_FLAGS_PRIV_MASK 3u
+
+struct RiscvTcg {
+    TCGFrontend fe;
+    TCGJit *jit;
+    RiscvCPU **harts;
+    unsigned nr_harts, max_harts;
+};
+
+typedef struct RiscvTcgGlobals {
+    TCGv x[32]; /* x[0] is never used: reads are the constant 0 */
+    TCGv pc;
+    TCGv minstret;
+    TCGv mcycle;
+} RiscvTcgGlobals;
+
+typedef struct DisasContext {
+    TCGContext *s;
+    RiscvCPU *cpu;
+    const RiscvTcgGlobals *g;
+    RiscvPriv priv;
+    uint64_t pc;      /* the instruction being translated */
+    uint64_t next_pc; /* the one after it */
+    /* Retired instructions of this block not yet added to minstret/mcycle. Counters are
+     * brought up to date before helpers and at exits; a fault in between restores them
+     * from the insn_start word. */
+    unsigned unsynced;
+    bool ended; /* the block's exits are emitted */
+} DisasContext;
+
+static inline RiscvCPU *riscv_cpu_of(void *env)
+{
+    return env;
+}
+
+/* ---- helpers called from generated code ---- */
+
+/* Enters the trap and unwinds to the execution loop, which resumes at mtvec. */
+static G_NORETURN void riscv_tcg_raise(RiscvCPU *cpu, RiscvTrap trap, uintptr_t retaddr)
+{
+    if (retaddr) {
+        tcg_cpu_restore_state(&cpu->tcg, retaddr);
+    }
+    riscv_cpu_do_trap(&cpu->env, trap);
+    tcg_cpu_loop_exit(&cpu->tcg);
+}
+
+/* After anything that may enable a pending interrupt (CSR writes, mret). */
+static void riscv_tcg_check_irq(RiscvCPU *cpu)
+{
+    if (riscv_cpu_pending_irq(&cpu->env) >= 0) {
+        tcg_cpu_interrupt(&cpu->tcg);
+    }
+}
+
+static void helper_raise(void *env, uint64_t cause, uint64_t tval)
+{
+    riscv_tcg_raise(riscv_cpu_of(env), (RiscvTrap){cause, tval}, 0);
+}
+
+/* op_write: RiscvCsrOp in bits 0-1, bit 2 set when the instruction writes. */
+static uint64_t helper_csr(void *env, uint64_t csrno, uint64_t src, uint64_t op_write,
+                           uint64_t raw)
+{
+    RiscvCPU *cpu = riscv_cpu_of(env);
+    bool write = op_write & 4;
+    uint64_t old;
+
+    if (!riscv_csr_access(cpu, (unsigned)csrno, (RiscvCsrOp)(op_write & 3), src, write, &old)) {
+        riscv_tcg_raise(cpu, (RiscvTrap){RISCV_EXCP_ILLEGAL_INSN, raw}, 0);
+    }
+    if (write) {
+        riscv_tcg_check_irq(cpu);
+    }
+    return old;
+}
+
+static uint64_t helper_atomic(void *env, uint64_t op, uint64_t addr, uint64_t src)
+{
+    RiscvCPU *cpu = riscv_cpu_of(env);
+    RiscvTrap trap;
+    uint64_t rd;
+
+    if (!riscv_exec_atomic(cpu, (RiscvOp)op, addr, src, &rd, &trap)) {
+        riscv_tcg_raise(cpu, trap, 0);
+    }
+    /* Atomics write RAM directly, bypassing the TLB's watch on code pages. */
+    if (op != RISCV_OP_LR_W && op != RISCV_OP_LR_D && tcg_tb_page_has_code(cpu->tcg.jit, addr)) {
+        tcg_tb_invalidate_phys_range(cpu->tcg.jit, addr, addr + riscv_op_mem_size(op));
+    }
+    return rd;
+}
+
+static void helper_mret(void *env, uint64_t raw)
+{
+    RiscvCPU *cpu = riscv_cpu_of(env);
+
+    if (cpu->env.priv != RISCV_PRIV_M) {
+        riscv_tcg_raise(cpu, (RiscvTrap){RISCV_EXCP_ILLEGAL_INSN, raw}, 0);
+    }
+    riscv_cpu_do_mret(&cpu->env);
+    riscv_tcg_check_irq(cpu);
+}
+
+static void helper_wfi(void *env)
+{
+    RiscvCPU *cpu = riscv_cpu_of(env);
+
+    /* The loop then calls exec_interrupt, which reports the hart halted. */
+    if (!riscv_cpu_wfi_wakeup(&cpu->env)) {
+        cpu->halted = true;
+        tcg_cpu_interrupt(&cpu->tcg);
+    }
+}
+
+static void helper_fence(void *env)
+{
+    /* x86 orders everything but store->load; a full fence covers every pred/succ set. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* ---- emission ---- */
+
+static TCGv gpr(DisasContext *dc, unsigned r)
+{
+    return r ? dc->g->x[r] : tcg_constant(dc->s, 0);
+}
+
+/* Where an instruction writes rd: a scratch temp for x0, so the result is discarded. */
+static TCGv dest(DisasContext *dc, unsigned r)
+{
+    return r ? dc->g->x[r] : tcg_temp_new(dc->s);
+}
+
+static void gen_call(DisasContext *dc, void *fn, unsigned flags, TCGv ret, unsigned nargs,
+                     const TCGv *args)
+{
+    tcg_gen_call(dc->s, fn, flags, ret, nargs, args);
+}
+
+/* Adds the retired instructions (and `more`) to the counters. */
+static void gen_sync_counters(DisasContext *dc, unsigned more)
+{
+    unsigned n = dc->unsynced + more;
+
+    if (n) {
+        tcg_gen_addi(dc->s, dc->g->minstret, dc->g->minstret, n);
+        tcg_gen_addi(dc->s, dc->g->mcycle, dc->g->mcycle, n);
+    }
+    dc->unsynced = 0;
+}
+
+/* A direct jump to a known pc through goto_tb slot `slot`. Every block runs with
+ * TCG_TB_FLAG_PHYS (no paging yet), so chaining across pages is safe. */
+static void gen_goto(DisasContext *dc, unsigned slot, uint64_t target)
+{
+    tcg_gen_goto_tb(dc->s, slot);
+    tcg_gen_movi(dc->s, dc->g->pc, (int64_t)target);
+    tcg_gen_exit_tb(dc->s, slot);
+}
+
+/* Leaves to the loop after a state change it must see (interrupt enables, wfi, ...). */
+static void gen_exit_nochain(DisasContext *dc, uint64_t next)
+{
+    tcg_gen_movi(dc->s, dc->g->pc, (int64_t)next);
+    tcg_gen_exit_tb(dc->s, TCG_EXIT_NOCHAIN);
+    dc->ended = true;
+}
+
+/* An exception at the current instruction: it does not retire. */
+static void gen_raise(DisasContext *dc, uint64_t cause, uint64_t tval)
+{
+    TCGv args[3] = {TCG_ENV, tcg_constant(dc->s, (int64_t)cause),
+                    tcg_constant(dc->s, (int64_t)tval)};
+
+    tcg_gen_movi(dc->s, dc->g->pc, (int64_t)dc->pc);
+    gen_sync_counters(dc, 0);
+    gen_call(dc, (void *)helper_raise, 0, (TCGv){0}, 3, args);
+    tcg_gen_exit_tb(dc->s, TCG_EXIT_NOCHAIN); /* not reached */
+    dc->ended = true;
+}
+
+static bool gen_alu(DisasContext *dc, const RiscvInsn *insn)
+{
+    TCGContext *s = dc->s;
+    TCGv a = gpr(dc, insn->rs1), b = gpr(dc, insn->rs2), d = dest(dc, insn->rd);
+    int64_t imm = insn->imm;
+
+    switch (insn->op) {
+    case RISCV_OP_ADD: tcg_gen_add(s, d, a, b); return true;
+    case RISCV_OP_SUB: tcg_gen_sub(s, d, a, b); return true;
+    case RISCV_OP_SLL: tcg_gen_shl(s, d, a, b); return true;
+    case RISCV_OP_SLT: tcg_gen_setcond(s, TCG_COND_LT, d, a, b); return true;
+    case RISCV_OP_SLTU: tcg_gen_setcond(s, TCG_COND_LTU, d, a, b); return true;
+    case RISCV_OP_XOR: tcg_gen_xor(s, d, a, b); return true;
+    case RISCV_OP_SRL: tcg_gen_shr(s, d, a, b); return true;
+    case RISCV_OP_SRA: tcg_gen_sar(s, d, a, b); return true;
+    case RISCV_OP_OR: tcg_gen_or(s, d, a, b); return true;
+    case RISCV_OP_AND: tcg_gen_and(s, d, a, b); return true;
+    case RISCV_OP_ADDI: tcg_gen_addi(s, d, a, imm); return true;
+    case RISCV_OP_SLTI: tcg_gen_setcondi(s, TCG_COND_LT, d, a, imm); return true;
+    case RISCV_OP_SLTIU: tcg_gen_setcondi(s, TCG_COND_LTU, d, a, imm); return true;
+    case RISCV_OP_XORI: tcg_gen_xori(s, d, a, imm); return true;
+    case RISCV_OP_ORI: tcg_gen_ori(s, d, a, imm); return true;
+    case RISCV_OP_ANDI: tcg_gen_andi(s, d, a, imm); return true;
+    case RISCV_OP_SLLI: tcg_gen_shli(s, d, a, imm); return true;
+    case RISCV_OP_SRLI: tcg_gen_shri(s, d, a, imm); return true;
+    case RISCV_OP_SRAI: tcg_gen_sari(s, d, a, imm); return true;
+    case RISCV_OP_ADDIW: tcg_gen_add_wi(s, d, a, imm); return true;
+    case RISCV_OP_SLLIW: tcg_gen_shl_wi(s, d, a, imm); return true;
+    case RISCV_OP_SRLIW: tcg_gen_shr_wi(s, d, a, imm); return true;
+    case RISCV_OP_SRAIW: tcg_gen_sar_wi(s, d, a, imm); return true;
+    case RISCV_OP_ADDW: tcg_gen_add_w(s, d, a, b); return true;
+    case RISCV_OP_SUBW: tcg_gen_sub_w(s, d, a, b); return true;
+    case RISCV_OP_SLLW: tcg_gen_shl_w(s, d, a, b); return true;
+    case RISCV_OP_SRLW: tcg_gen_shr_w(s, d, a, b); return true;
+    case RISCV_OP_SRAW: tcg_gen_sar_w(s, d, a, b); return true;
+    case RISCV_OP_MUL: tcg_gen_mul(s, d, a, b); return true;
+    case RISCV_OP_MULH: tcg_gen_mulsh(s, d, a, b); return true;
+    case RISCV_OP_MULHSU: tcg_gen_mulsuh(s, d, a, b); return true;
+    case RISCV_OP_MULHU: tcg_gen_muluh(s, d, a, b); return true;
+    case RISCV_OP_DIV: tcg_gen_div(s, d, a, b); return true;
+    case RISCV_OP_DIVU: tcg_gen_divu(s, d, a, b); return true;
+    case RISCV_OP_REM: tcg_gen_rem(s, d, a, b); return true;
+    case RISCV_OP_REMU: tcg_gen_remu(s, d, a, b); return true;
+    case RISCV_OP_MULW: tcg_gen_mul_w(s, d, a, b); return true;
+    case RISCV_OP_DIVW: tcg_gen_div_w(s, d, a, b); return true;
+    case RISCV_OP_DIVUW: tcg_gen_divu_w(s, d, a, b); return true;
+    case RISCV_OP_REMW: tcg_gen_rem_w(s, d, a, b); return true;
+    case RISCV_OP_REMUW: tcg_gen_remu_w(s, d, a, b); return true;
+    case RISCV_OP_LUI: tcg_gen_movi(s, d, imm); return true;
+    case RISCV_OP_AUIPC: tcg_gen_movi(s, d, (int64_t)(dc->pc + (uint64_t)imm)); return true;
+    default:
+        return false;
+    }
+}
+
+static TCGMemOp riscv_memop(RiscvOp op)
+{
+    switch (op) {
+    case RISCV_OP_LB: return MO_SB;
+    case RISCV_OP_LBU: return MO_UB;
+    case RISCV_OP_LH: return MO_SW;
+    case RISCV_OP_LHU: return MO_UW;
+    case RISCV_OP_LW: return MO_SL;
+    case RISCV_OP_LWU: return MO_UL;
+    case RISCV_OP_LD: return MO_UQ;
+    case RISCV_OP_SB: return MO_UB;
+    case RISCV_OP_SH: return MO_UW;
+    case RISCV_OP_SW: return MO_UL;
+    default: return MO_UQ; /* SD */
+    }
+}
+
+static void gen_load_store(DisasContext *dc, const RiscvInsn *insn)
+{
+    TCGv addr = tcg_temp_new(dc->s);
+    unsigned mmu_idx = RISCV_MMU_IDX(dc->priv);
+
+    tcg_gen_addi(dc->s, addr, gpr(dc, insn->rs1), insn->imm);
+    if (riscv_op_is_load(insn->op)) {
+        tcg_gen_qemu_ld(dc->s, dest(dc, insn->rd), addr, mmu_idx, riscv_memop(insn->op));
+    } else {
+        tcg_gen_qemu_st(dc->s, gpr(dc, insn->rs2), addr, mmu_idx, riscv_memop(insn->op));
+    }
+}
+
+static void gen_branch(DisasContext *dc, const RiscvInsn *insn)
+{
+    static const TCGCond conds[] = {
+        [RISCV_OP_BEQ - RISCV_OP_BEQ] = TCG_COND_EQ,  [RISCV_OP_BNE - RISCV_OP_BEQ] = TCG_COND_NE,
+        [RISCV_OP_BLT - RISCV_OP_BEQ] = TCG_COND_LT,  [RISCV_OP_BGE - RISCV_OP_BEQ] = TCG_COND_GE,
+        [RISCV_OP_BLTU - RISCV_OP_BEQ] = TCG_COND_LTU, [RISCV_OP_BGEU - RISCV_OP_BEQ] = TCG_COND_GEU,
+    };
+    TCGLabel taken = tcg_label_new(dc->s);
+
+    gen_sync_counters(dc, 1); /* the branch retires on both paths */
+    tcg_gen_brcond(dc->s, conds[insn->op - RISCV_OP_BEQ], gpr(dc, insn->rs1),
+                   gpr(dc, insn->rs2), taken);
+    gen_goto(dc, 0, dc->next_pc);
+    tcg_gen_set_label(dc->s, taken);
+    gen_goto(dc, 1, dc->pc + (uint64_t)insn->imm);
+    dc->ended = true;
+}
+
+static void gen_jal(DisasContext *dc, const RiscvInsn *insn)
+{
+    if (insn->rd) {
+        tcg_gen_movi(dc->s, dc->g->x[insn->rd], (int64_t)dc->next_pc);
+    }
+    gen_sync_counters(dc, 1);
+    gen_goto(dc, 0, dc->pc + (uint64_t)insn->imm);
+    dc->ended = true;
+}
+
+static void gen_jalr(DisasContext *dc, const RiscvInsn *insn)
+{
+    TCGv target = tcg_temp_new(dc->s);
+
+    /* Target first: rd may be rs1. With C, clearing bit 0 is all the alignment needed. */
+    tcg_gen_addi(dc->s, target, gpr(dc, insn->rs1), insn->imm);
+    tcg_gen_andi(dc->s, target, target, ~INT64_C(1));
+    if (insn->rd) {
+        tcg_gen_movi(dc->s, dc->g->x[insn->rd], (int64_t)dc->next_pc);
+    }
+    tcg_gen_mov(dc->s, dc->g->pc, target);
+    gen_sync_counters(dc, 1);
+    tcg_gen_lookup_and_goto_ptr(dc->s);
+    dc->ended = true;
+}
+
+static void gen_csr(DisasContext *dc, const RiscvInsn *insn)
+{
+    TCGContext *s = dc->s;
+    bool imm = insn->op >= RISCV_OP_CSRRWI;
+    RiscvCsrOp op;
+    bool write;
+    TCGv ret = tcg_temp_new(s);
+
+    switch (insn->op) {
+    case RISCV_OP_CSRRW:
+    case RISCV_OP_CSRRWI:
+        op = RISCV_CSR_OP_WRITE;
+        write = true;
+        break;
+    case RISCV_OP_CSRRS:
+    case RISCV_OP_CSRRSI:
+        op = RISCV_CSR_OP_SET;
+        write = insn->rs1 != 0;
+        break;
+    default:
+        op = RISCV_CSR_OP_CLEAR;
+        write = insn->rs1 != 0;
+        break;
+    }
+    TCGv args[5] = {TCG_ENV, tcg_constant(s, insn->csr),
+                    imm ? tcg_constant(s, insn->imm) : gpr(dc, insn->rs1),
+                    tcg_constant(s, (int64_t)op | (write ? 4 : 0)),
+                    tcg_constant(s, insn->raw)};
+
+    /* The helper may raise (pc), and counters must be exact when it reads them. */
+    tcg_gen_movi(s, dc->g->pc, (int64_t)dc->pc);
+    gen_sync_counters(dc, 0);
+    gen_call(dc, (void *)helper_csr, 0, ret, 5, args);
+    if (insn->rd) {
+        tcg_gen_mov(s, dc->g->x[insn->rd], ret);
+    }
+    if (write) {
+        /* A write may change what the loop must do next (interrupt enables, ...). */
+        gen_sync_counters(dc, 1);
+        gen_exit_nochain(dc, dc->next_pc);
+    }
+}
+
+static void gen_atomic(DisasContext *dc, const RiscvInsn *insn)
+{
+    TCGContext *s = dc->s;
+    TCGv ret = tcg_temp_new(s);
+    TCGv args[4] = {TCG_ENV, tcg_constant(s, insn->op), gpr(dc, insn->rs1),
+                    gpr(dc, insn->rs2)};
+
+    tcg_gen_movi(s, dc->g->pc, (int64_t)dc->pc);
+    gen_sync_counters(dc, 0);
+    gen_call(dc, (void *)helper_atomic, 0, ret, 4, args);
+    tcg_gen_mov(s, dest(dc, insn->rd), ret);
+}
+
+static void gen_system(DisasContext *dc, const RiscvInsn *insn)
+{
+    TCGContext *s = dc->s;
+
+    switch (insn->op) {
+    case RISCV_OP_ECALL:
+        gen_raise(dc, RISCV_EXCP_ECALL_U + dc->priv, 0);
+        return;
+    case RISCV_OP_EBREAK:
+        gen_raise(dc, RISCV_EXCP_BREAKPOINT, dc->pc);
+        return;
+    case RISCV_OP_MRET: {
+        TCGv args[2] = {TCG_ENV, tcg_constant(s, insn->raw)};
+        tcg_gen_movi(s, dc->g->pc, (int64_t)dc->pc);
+        gen_sync_counters(dc, 0);
+        gen_call(dc, (void *)helper_mret, 0, (TCGv){0}, 2, args);
+        gen_sync_counters(dc, 1);
+        tcg_gen_exit_tb(s, TCG_EXIT_NOCHAIN); /* the helper set pc and privilege */
+        dc->ended = true;
+        return;
+    }
+    case RISCV_OP_WFI: {
+        TCGv args[1] = {TCG_ENV};
+        gen_sync_counters(dc, 1);
+        gen_call(dc, (void *)helper_wfi, TCG_CALL_NO_RWG, (TCGv){0}, 1, args);
+        gen_exit_nochain(dc, dc->next_pc);
+        return;
+    }
+    case RISCV_OP_FENCE: {
+        TCGv args[1] = {TCG_ENV};
+        gen_call(dc, (void *)helper_fence, TCG_CALL_NO_RWG, (TCGv){0}, 1, args);
+        return;
+    }
+    case RISCV_OP_FENCE_I:
+        /*
+         * Stores to pages holding translations invalidate them as they happen (watched
+         * TLB entries, atomics helper); ending the block makes the next fetch see the
+         * new code, which is all fence.i has to guarantee on this hart.
+         */
+        gen_sync_counters(dc, 1);
+        gen_exit_nochain(dc, dc->next_pc);
+        return;
+    default:
+        gen_csr(dc, insn);
+        return;
+    }
+}
+
+static void gen_insn(DisasContext *dc, const RiscvInsn *insn)
+{
+    if (gen_alu(dc, insn)) {
+        return;
+    }
+    switch (insn->op) {
+    case RISCV_OP_JAL:
+        gen_jal(dc, insn);
+        return;
+    case RISCV_OP_JALR:
+        gen_jalr(dc, insn);
+        return;
+    case RISCV_OP_ILLEGAL:
+        gen_raise(dc, RISCV_EXCP_ILLEGAL_INSN, insn->raw);
+        return;
+    default:
+        break;
+    }
+    if (riscv_op_is_branch(insn->op)) {
+        gen_branch(dc, insn);
+    } else if (riscv_op_is_load(insn->op) || riscv_op_is_store(insn->op)) {
+        gen_load_store(dc, insn);
+    } else if (insn->op >= RISCV_OP_LR_W && insn->op <= RISCV_OP_AMOMAXU_D) {
+        gen_atomic(dc, insn);
+    } else {
+        gen_system(dc, insn);
+    }
+}
+
+/* Fetches the instruction at pc. false: fetch fault in *trap. */
+static bool riscv_tcg_fetch(RiscvCPU *cpu, uint64_t pc, uint32_t *bits, RiscvTrap *trap)
+{
+    uint16_t lo, hi;
+
+    if (!riscv_mem_fetch16(cpu, pc, &lo, trap)) {
+        return false;
+    }
+    if (riscv_insn_length(lo) == 2) {
+        *bits = lo;
+        return true;
+    }
+    if (!riscv_mem_fetch16(cpu, pc + 2, &hi, trap)) {
+        return false;
+    }
+    *bits = lo | (uint32_t)hi << 16;
+    return true;
+}
+
+uint32_t riscv_tcg_translate_block(TCGContext *s, void *env, uint64_t pc, uint32_t flags,
+                                   unsigned max_insns)
+{
+    RiscvCPU *cpu = riscv_cpu_of(env);
+    DisasContext dc = {
+        .s = s,
+        .cpu = cpu,
+        .g = s->frontend_data,
+        .priv = (RiscvPriv)(flags & RISCV_TB_FLAGS_PRIV_MASK),
+        .pc = pc,
+    };
+
+    for (unsigned n = 0; n < max_insns && !dc.ended; n++) {
+        RiscvTrap trap;
+        RiscvInsn insn;
+        uint32_t bits;
+
+        /* A block stays within one guest page, so invalidating a page drops all the
+         * blocks that read it. An instruction may still straddle into the next page. */
+        if (n > 0 && (dc.pc & TCG_PAGE_MASK) != (pc & TCG_PAGE_MASK)) {
+            break;
+        }
+        if (!riscv_tcg_fetch(cpu, dc.pc, &bits, &trap)) {
+            if (n == 0) {
+                riscv_tcg_raise(cpu, trap, 0);
+            }
+            break; /* the fault is taken when a block starts there */
+        }
+        riscv_decode(bits, &insn);
+        dc.next_pc = dc.pc + insn.len;
+        tcg_gen_insn_start(s, dc.pc, dc.unsynced);
+        gen_insn(&dc, &insn);
+        dc.pc = dc.next_pc;
+        if (!dc.ended) {
+            dc.unsynced++;
+        }
+    }
+    if (!dc.ended) {
+        gen_sync_counters(&dc, 0);
+        gen_goto(&dc, 0, dc.pc);
+    }
+    return (uint32_t)(dc.pc - pc);
+}
+
+/* ---- front-end callbacks ---- */
+
+static void riscv_tcg_init_context(TCGContext *s, void *opaque)
+{
+    RiscvTcgGlobals *g = g_new0(RiscvTcgGlobals, 1);
+    static const char *const names[32] = {
+        "zero", "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "s0", "s1", "a0",
+        "a1",   "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",
+        "s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
+    };
+
+    for (unsigned i = 1; i < 32; i++) {
+        g->x[i] = tcg_global_new(s, offsetof(RiscvCPU, env.x[i]), names[i]);
+    }
+    g->pc = tcg_global_new(s, offsetof(RiscvCPU, env.pc), "pc");
+    g->minstret = tcg_global_new(s, offsetof(RiscvCPU, env.minstret), "minstret");
+    g->mcycle = tcg_global_new(s, offsetof(RiscvCPU, env.mcycle), "mcycle");
+    s->frontend_data = g;
+}
+
+static void riscv_tcg_free_context(TCGContext *s, void *opaque)
+{
+    g_clear_pointer(&s->frontend_data, g_free);
+}
+
+static void riscv_tcg_get_tb_cpu_state(void *env, uint64_t *pc, uint32_t *flags)
+{
+    RiscvCPU *cpu = riscv_cpu_of(env);
+
+    *pc = cpu->env.pc;
+    *flags = (uint32_t)cpu->env.priv | TCG_TB_FLAG_PHYS;
+}
+
+/* No paging yet: physical is virtual. Checks the address can be fetched at all. */
+static uint64_t riscv_tcg_get_code_phys(void *env, uint64_t pc)
+{
+    RiscvCPU *cpu = riscv_cpu_of(env);
+    RiscvTrap trap;
+    uint16_t parcel;
+
+    if (!riscv_mem_fetch16(cpu, pc & ~UINT64_C(1), &parcel, &trap)) {
+        riscv_tcg_raise(cpu, trap, 0);
+    }
+    return pc;
+}
+
+static void riscv_tcg_restore_state(void *env, const uint64_t data[2])
+{
+    RiscvCPU *cpu = riscv_cpu_of(env);
+
+    cpu->env.pc = data[0];
+    cpu->env.minstret += data[1];
+    cpu->env.mcycle += data[1];
+}
+
+/* Maps the page of addr in the TLB when it lies wholly in a RAM window; stores to pages
+ * with translated code stay on the slow path, which invalidates those translations. */
+static void riscv_tcg_tlb_fill(RiscvCPU *cpu, unsigned mmu_idx, uint64_t addr)
+{
+    uint64_t page = addr & TCG_PAGE_MASK;
+    void *host = riscv_mem_host_ptr(cpu, page, TCG_PAGE_SIZE, false);
+    unsigned prot = TCG_PROT_READ | TCG_PROT_EXEC;
+
+    if (!host) {
+        return;
+    }
+    if (riscv_mem_host_ptr(cpu, page, TCG_PAGE_SIZE, true)) {
+        prot |= TCG_PROT_WRITE;
+        if (tcg_tb_page_has_code(cpu->tcg.jit, page)) {
+            prot |= TCG_PROT_WATCH_WRITE;
+        }
+    }
+    tcg_tlb_set_page(&cpu->tcg, mmu_idx, page, host, prot);
+}
+
+static uint64_t riscv_tcg_load_slow(void *env, uint64_t addr, TCGMemOpIdx oi, uintptr_t retaddr)
+{
+    RiscvCPU *cpu = riscv_cpu_of(env);
+    unsigned size = 1u << (tcg_memop_idx_op(oi) & MO_SIZE);
+    RiscvTrap trap;
+    uint64_t val;
+
+    if (!riscv_mem_load(cpu, addr, size, &val, &trap)) {
+        riscv_tcg_raise(cpu, trap, retaddr);
+    }
+    riscv_tcg_tlb_fill(cpu, tcg_memop_idx_mmu(oi), addr);
+    return val;
+}
+
+static void riscv_tcg_store_slow(void *env, uint64_t addr, uint64_t val, TCGMemOpIdx oi,
+                                 uintptr_t retaddr)
+{
+    RiscvCPU *cpu = riscv_cpu_of(env);
+    unsigned size = 1u << (tcg_memop_idx_op(oi) & MO_SIZE);
+    RiscvTrap trap;
+
+    if (!riscv_mem_store(cpu, addr, size, val, &trap)) {
+        riscv_tcg_raise(cpu, trap, retaddr);
+    }
+    /* RISC-V needs fence.i before new code must be seen, so the block running now may
+     * finish with the old code; later fetches get the new one. */
+    if (tcg_tb_page_has_code(cpu->tcg.jit, addr) ||
+        tcg_tb_page_has_code(cpu->tcg.jit, addr + size - 1)) {
+        tcg_tb_invalidate_phys_range(cpu->tcg.jit, addr, addr + size);
+    }
+    riscv_tcg_tlb_fill(cpu, tcg_memop_idx_mmu(oi), addr);
+}
+
+static bool riscv_tcg_exec_interrupt(void *env)
+{
+    RiscvCPU *cpu = riscv_cpu_of(env);
+    int irq;
+
+    /* Clear first: an interrupt raised after the checks below sets it again. */
+    __atomic_store_n(&cpu->tcg.interrupt_request, 0, __ATOMIC_SEQ_CST);
+    if (cpu->halted) {
+        if (!riscv_cpu_wfi_wakeup(&cpu->env)) {
+            __atomic_store_n(&cpu->tcg.interrupt_request, 1, __ATOMIC_SEQ_CST);
+            return true;
+        }
+        cpu->halted = false;
+    }
+    irq = riscv_cpu_pending_irq(&cpu->env);
+    if (irq >= 0) {
+        riscv_cpu_do_trap(&cpu->env, (RiscvTrap){RISCV_CAUSE_INTERRUPT | (uint64_t)irq, 0});
+    }
+    return false;
+}
+
+/* A guest-physical page now holds translated code: make every hart's stores to it take
+ * the slow path. Other harts' TLBs are flushed from this thread, which is only safe while
+ * they do not run; SMP harts need the engine's run-on-cpu mechanism here (next issue). */
+static void riscv_tcg_code_page_added(void *opaque, uint64_t phys_page)
+{
+    RiscvTcg *t = opaque;
+
+    for (unsigned i = 0; i < t->nr_harts; i++) {
+        tcg_tlb_flush_page(&t->harts[i]->tcg, phys_page);
+    }
+}
+
+const TCGFrontend riscv_tcg_frontend_template = {
+    .name = "riscv64",
+    .common_offset = offsetof(RiscvCPU, tcg),
+    .init_context = riscv_tcg_init_context,
+    .free_context = riscv_tcg_free_context,
+    .get_tb_cpu_state = riscv_tcg_get_tb_cpu_state,
+    .get_code_phys = riscv_tcg_get_code_phys,
+    .translate_block = riscv_tcg_translate_block,
+    .restore_state = riscv_tcg_restore_state,
+    .load_slow = riscv_tcg_load_slow,
+    .store_slow = riscv_tcg_store_slow,
+    .exec_interrupt = riscv_tcg_exec_interrupt,
+    .code_page_added = riscv_tcg_code_page_added,
+};
+
+/* ---- binding harts to a JIT ---- */
+
+static void riscv_tcg_notify(RiscvCPU *cpu, bool interrupt)
+{
+    if (interrupt) {
+        tcg_cpu_interrupt(&cpu->tcg);
+    } else {
+        tcg_cpu_kick(&cpu->tcg);
+    }
+}
+
+RiscvTcg *riscv_tcg_new(unsigned max_harts, const TCGJitOptions *opts, GError **errp)
+{
+    g_autoptr(RiscvTcg) t = g_new0(RiscvTcg, 1);
+
+    if (max_harts == 0) {
+        hull_error_setg(errp, "riscv: a JIT needs at least one hart");
+        return NULL;
+    }
+    t->fe = riscv_tcg_frontend_template;
+    t->fe.opaque = t;
+    t->harts = g_new0(RiscvCPU *, max_harts);
+    t->max_harts = max_harts;
+    t->jit = tcg_jit_new(&t->fe, opts, errp);
+    if (!t->jit) {
+        return NULL;
+    }
+    return g_steal_pointer(&t);
+}
+
+void riscv_tcg_free(RiscvTcg *t)
+{
+    if (!t) {
+        return;
+    }
+    for (unsigned i = 0; i < t->nr_harts; i++) {
+        t->harts[i]->notify = NULL;
+        tcg_cpu_finalize(t->jit, t->harts[i]);
+    }
+    if (t->jit) {
+        tcg_jit_free(t->jit);
+    }
+    g_free(t->harts);
+    g_free(t);
+}
+
+bool riscv_tcg_attach(RiscvTcg *t, RiscvCPU *cpu, GError **errp)
+{
+    if (t->nr_harts == t->max_harts) {
+        return hull_error_setg(errp, "riscv: the JIT was created for %u harts", t->max_harts);
+    }
+    if (!tcg_cpu_init(t->jit, cpu, errp)) {
+        return false;
+    }
+    cpu->notify = riscv_tcg_notify;
+    t->harts[t->nr_harts++] = cpu;
+    return true;
+}
+
+TCGExecStatus riscv_tcg_exec(RiscvCPU *cpu)
+{
+    return tcg_cpu_exec(&cpu->tcg);
+}
+
+TCGJit *riscv_tcg_jit(RiscvTcg *t)
+{
+    return t->jit;
+}

@@ -1,0 +1,474 @@
+/*
+ * Differential fuzzer: random valid RV64IMAC sequences (ALU, M, loads/stores and AMOs into
+ * a sandbox, forward branches and jumps, CSRs, traps) run on the JIT and on the reference
+ * interpreter; registers, counters, trap CSRs and memory must match. Seeded and
+ * reproducible: HULL_FUZZ_SEED=<n> picks the first seed, HULL_FUZZ_LONG=1 runs longer.
+ */
+#include <glib.h>
+#include <string.h>
+
+#include "tcg/riscv/interp.h"
+#include "tcg/riscv/translate.h"
+
+#define RAM_BASE 0x80000000u
+#define RAM_SIZE 0x10000u
+#define CODE_OFF 0x0000u
+#define HANDLER_OFF 0x7000u
+#define SANDBOX_OFF 0x8000u
+#define SANDBOX_SIZE 0x1000u
+#define MAX_INSNS 96
+
+/* x8 holds the sandbox middle and is never written; x9 is the address register of AMOs
+ * and the trap handler's scratch. */
+#define REG_BASE 8
+#define REG_ADDR 9
+
+typedef struct Machine {
+    RiscvCPU cpu;
+    uint8_t *ram;
+} Machine;
+
+typedef struct Fuzz {
+    Machine interp, jit;
+    RiscvTcg *tcg;
+    GRand *rand;
+    uint32_t code[MAX_INSNS + 8];
+    bool landable[MAX_INSNS + 8]; /* first instruction of an item: a jump may land there */
+    unsigned fixup[MAX_INSNS];    /* control transfers whose target is chosen at the end */
+    unsigned len, nr_fixups;
+    bool item_start;
+} Fuzz;
+
+/* ---- encoders (formats of the unprivileged spec) ---- */
+
+static uint32_t enc_r(unsigned f7, unsigned rs2, unsigned rs1, unsigned f3, unsigned rd,
+                      unsigned op)
+{
+    return f7 << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op;
+}
+
+static uint32_t enc_i(int32_t imm, unsigned rs1, unsigned f3, unsigned rd, unsigned op)
+{
+    return (uint32_t)(imm & 0xfff) << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op;
+}
+
+static uint32_t enc_s(int32_t imm, unsigned rs2, unsigned rs1, unsigned f3, unsigned op)
+{
+    return (uint32_t)((imm >> 5) & 0x7f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 |
+           (uint32_t)(imm & 0x1f) << 7 | op;
+}
+
+static uint32_t enc_b(int32_t off, unsigned rs2, unsigned rs1, unsigned f3)
+{
+    uint32_t u = (uint32_t)off;
+
+    return ((u >> 12) & 1) << 31 | ((u >> 5) & 0x3f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 |
+           ((u >> 1) & 0xf) << 8 | ((u >> 11) & 1) << 7 | 0x63;
+}
+
+static uint32_t enc_j(int32_t off, unsigned rd)
+{
+    uint32_t u = (uint32_t)off;
+
+    return ((u >> 20) & 1) << 31 | ((u >> 1) & 0x3ff) << 21 | ((u >> 11) & 1) << 20 |
+           ((u >> 12) & 0xff) << 12 | rd << 7 | 0x6f;
+}
+
+/* ---- generator ---- */
+
+static unsigned rnd(Fuzz *f, unsigned n)
+{
+    return (unsigned)g_rand_int_range(f->rand, 0, (gint32)n);
+}
+
+/* A destination register: anything but the sandbox base. */
+static unsigned rd_any(Fuzz *f)
+{
+    unsigned r;
+
+    do {
+        r = rnd(f, 32);
+    } while (r == REG_BASE);
+    return r;
+}
+
+static unsigned rs_any(Fuzz *f)
+{
+    return rnd(f, 32);
+}
+
+static int32_t imm12(Fuzz *f)
+{
+    static const int32_t edges[] = {0, 1, -1, 2047, -2048, 31, 32, 63};
+
+    return rnd(f, 4) == 0 ? edges[rnd(f, G_N_ELEMENTS(edges))] : (int32_t)rnd(f, 4096) - 2048;
+}
+
+/* Instructions of one item (an AMO and its address, auipc+jalr) must run together: only
+ * the first may be a jump target. */
+static void emit(Fuzz *f, uint32_t insn)
+{
+    if (f->len < MAX_INSNS) {
+        f->landable[f->len] = f->item_start;
+        f->item_start = false;
+        f->code[f->len++] = insn;
+    }
+}
+
+static void gen_alu(Fuzz *f)
+{
+    static const struct {
+        unsigned f7, f3, op;
+    } rr[] = {
+        {0x00, 0, 0x33}, {0x20, 0, 0x33}, {0x00, 1, 0x33}, {0x00, 2, 0x33}, {0x00, 3, 0x33},
+        {0x00, 4, 0x33}, {0x00, 5, 0x33}, {0x20, 5, 0x33}, {0x00, 6, 0x33}, {0x00, 7, 0x33},
+        {0x01, 0, 0x33}, {0x01, 1, 0x33}, {0x01, 2, 0x33}, {0x01, 3, 0x33}, {0x01, 4, 0x33},
+        {0x01, 5, 0x33}, {0x01, 6, 0x33}, {0x01, 7, 0x33}, {0x00, 0, 0x3b}, {0x20, 0, 0x3b},
+        {0x00, 1, 0x3b}, {0x00, 5, 0x3b}, {0x20, 5, 0x3b}, {0x01, 0, 0x3b}, {0x01, 4, 0x3b},
+        {0x01, 5, 0x3b}, {0x01, 6, 0x3b}, {0x01, 7, 0x3b},
+    };
+    unsigned rd = rd_any(f), rs1 = rs_any(f), rs2 = rs_any(f);
+
+    switch (rnd(f, 6)) {
+    case 0:
+    case 1: {
+        unsigned k = rnd(f, G_N_ELEMENTS(rr));
+        emit(f, enc_r(rr[k].f7, rs2, rs1, rr[k].f3, rd, rr[k].op));
+        break;
+    }
+    case 2: { /* addi slti sltiu xori ori andi, addiw */
+        static const unsigned f3s[] = {0, 2, 3, 4, 6, 7};
+        if (rnd(f, 4) == 0) {
+            emit(f, enc_i(imm12(f), rs1, 0, rd, 0x1b));
+        } else {
+            emit(f, enc_i(imm12(f), rs1, f3s[rnd(f, 6)], rd, 0x13));
+        }
+        break;
+    }
+    case 3: { /* shifts by immediate */
+        unsigned sh = rnd(f, 64), arith = rnd(f, 2);
+        switch (rnd(f, 4)) {
+        case 0:
+            emit(f, enc_i((int32_t)sh, rs1, 1, rd, 0x13));
+            break;
+        case 1:
+            emit(f, enc_i((int32_t)(sh | (arith ? 0x400 : 0)), rs1, 5, rd, 0x13));
+            break;
+        case 2:
+            emit(f, enc_i((int32_t)(sh & 31), rs1, 1, rd, 0x1b));
+            break;
+        default:
+            emit(f, enc_i((int32_t)((sh & 31) | (arith ? 0x400 : 0)), rs1, 5, rd, 0x1b));
+            break;
+        }
+        break;
+    }
+    case 4: /* lui, auipc */
+        emit(f, (g_rand_int(f->rand) & 0xfffff000u) | rd << 7 | (rnd(f, 2) ? 0x37 : 0x17));
+        break;
+    default: { /* a compressed ALU form (two of them fill one 32-bit slot) */
+        uint32_t pair = 0;
+        for (unsigned half = 0; half < 2; half++) {
+            RiscvInsn insn;
+            uint32_t h;
+            do {
+                h = rnd(f, 0x10000);
+            } while ((h & 3) == 3 || !riscv_decode(h, &insn) || insn.rd == REG_BASE ||
+                     insn.rd == 2 /* sp-relative forms stay out */ || insn.rs1 == 2 ||
+                     !(insn.op <= RISCV_OP_AUIPC || (insn.op >= RISCV_OP_ADDI &&
+                                                     insn.op <= RISCV_OP_SUBW)));
+            pair |= h << (16 * half);
+        }
+        emit(f, pair);
+        break;
+    }
+    }
+}
+
+static void gen_mem(Fuzz *f)
+{
+    static const unsigned load_f3[] = {0, 1, 2, 3, 4, 5, 6};
+    unsigned size_log = rnd(f, 4);
+    /* Offsets from the middle of the sandbox, misaligned ones included. */
+    int32_t off = (int32_t)rnd(f, SANDBOX_SIZE - 8) - (int32_t)(SANDBOX_SIZE / 2);
+
+    if (rnd(f, 2)) {
+        emit(f, enc_i(off, REG_BASE, load_f3[rnd(f, 7)], rd_any(f), 0x03));
+    } else {
+        emit(f, enc_s(off, rs_any(f), REG_BASE, size_log, 0x23));
+    }
+}
+
+static void gen_amo(Fuzz *f)
+{
+    static const unsigned funct5[] = {0x00, 0x01, 0x04, 0x08, 0x0c, 0x10, 0x14, 0x18, 0x1c};
+    unsigned dword = rnd(f, 2);
+    int32_t off = (int32_t)(rnd(f, SANDBOX_SIZE / 8) * 8) - (int32_t)(SANDBOX_SIZE / 2);
+    unsigned aqrl = rnd(f, 4);
+
+    emit(f, enc_i(off, REG_BASE, 0, REG_ADDR, 0x13)); /* addi x9, x8, off */
+    switch (rnd(f, 3)) {
+    case 0: /* lr ; sc to the same address */
+        emit(f, enc_r(0x02 << 2 | aqrl, 0, REG_ADDR, 2 + dword, rd_any(f), 0x2f));
+        emit(f, enc_r(0x03 << 2 | aqrl, rs_any(f), REG_ADDR, 2 + dword, rd_any(f), 0x2f));
+        break;
+    default:
+        emit(f, enc_r(funct5[rnd(f, G_N_ELEMENTS(funct5))] << 2 | aqrl, rs_any(f), REG_ADDR,
+                      2 + dword, rd_any(f), 0x2f));
+        break;
+    }
+}
+
+/* A forward branch or jump; its offset is filled in by fix_targets(). */
+static void gen_control(Fuzz *f)
+{
+    switch (rnd(f, 4)) {
+    case 0:
+        emit(f, enc_j(0, rd_any(f)));
+        break;
+    case 1: /* auipc x9, 0 ; jalr rd, off(x9) */
+        emit(f, 0x00000017 | REG_ADDR << 7);
+        emit(f, enc_i(0, REG_ADDR, 0, rd_any(f), 0x67));
+        break;
+    default: {
+        static const unsigned f3s[] = {0, 1, 4, 5, 6, 7};
+        emit(f, enc_b(0, rs_any(f), rs_any(f), f3s[rnd(f, 6)]));
+        break;
+    }
+    }
+    f->fixup[f->nr_fixups++] = f->len - 1;
+}
+
+/* Points each control transfer at one of the next few item starts (or the padding). */
+static void fix_targets(Fuzz *f)
+{
+    for (unsigned i = 0; i < f->nr_fixups; i++) {
+        unsigned at = f->fixup[i], target = at + 1;
+        uint32_t insn = f->code[at];
+        int32_t off;
+
+        for (unsigned skip = rnd(f, 6); skip > 0 || !f->landable[target]; target++) {
+            if (f->landable[target] && skip > 0) {
+                skip--;
+            }
+            if (target + 1 == f->len) {
+                break;
+            }
+        }
+        off = (int32_t)(target - at) * 4;
+        switch (insn & 0x7f) {
+        case 0x6f:
+            f->code[at] = enc_j(off, (insn >> 7) & 31);
+            break;
+        case 0x67: /* relative to the auipc before it */
+            f->code[at] = enc_i(off + 4, REG_ADDR, 0, (insn >> 7) & 31, 0x67);
+            break;
+        default:
+            f->code[at] = enc_b(off, (insn >> 20) & 31, (insn >> 15) & 31, (insn >> 12) & 7);
+            break;
+        }
+    }
+}
+
+static void gen_system(Fuzz *f)
+{
+    unsigned csr = rnd(f, 2) ? RISCV_CSR_MSCRATCH : RISCV_CSR_MINSTRET;
+
+    switch (rnd(f, 8)) {
+    case 0:
+        emit(f, 0x00000073); /* ecall */
+        break;
+    case 1:
+        emit(f, 0x00100073); /* ebreak */
+        break;
+    case 2:
+        emit(f, 0xfe000033); /* illegal */
+        break;
+    case 3: /* a load from nowhere: access fault from the soft-MMU slow path */
+        emit(f, enc_i(imm12(f), 0, 3, rd_any(f), 0x03));
+        break;
+    case 4:
+        emit(f, enc_i((int32_t)RISCV_CSR_MCYCLE, 0, 2, rd_any(f), 0x73)); /* csrr mcycle */
+        break;
+    case 5:
+        emit(f, 0x0ff0000f); /* fence */
+        break;
+    default: /* csrrw/csrrs/csrrc (and immediate forms) on mscratch or minstret */
+        emit(f, enc_i((int32_t)csr, rs_any(f), 1 + rnd(f, 3) + 4 * rnd(f, 2), rd_any(f), 0x73));
+        break;
+    }
+}
+
+static void gen_program(Fuzz *f)
+{
+    unsigned n = 8 + rnd(f, MAX_INSNS - 16);
+
+    f->len = 0;
+    f->nr_fixups = 0;
+    while (f->len < n) {
+        unsigned kind = rnd(f, 20);
+
+        f->item_start = true;
+        if (kind < 9) {
+            gen_alu(f);
+        } else if (kind < 13) {
+            gen_mem(f);
+        } else if (kind < 15) {
+            gen_amo(f);
+        } else if (kind < 18) {
+            gen_control(f);
+        } else {
+            gen_system(f);
+        }
+    }
+    /* A few nops that jumps may land on, then wfi stops the hart. */
+    for (unsigned i = 0; i < 8; i++) {
+        f->item_start = true;
+        f->landable[f->len] = true;
+        f->code[f->len++] = i < 7 ? 0x00000013 : 0x10500073;
+    }
+    fix_targets(f);
+}
+
+/* ---- machines ---- */
+
+static void machine_init(Machine *m)
+{
+    RiscvBus bus = {.nr_ram = 1};
+
+    m->ram = g_malloc0(RAM_SIZE);
+    bus.ram[0] = (RiscvRamWindow){.host = m->ram, .base = RAM_BASE, .size = RAM_SIZE};
+    riscv_cpu_init(&m->cpu, 0, RAM_BASE, &bus);
+}
+
+/* The trap handler: step over the (32-bit) trapping instruction and return. */
+static const uint32_t handler[] = {
+    0x341024f3, /* csrr x9, mepc */
+    0x00448493, /* addi x9, x9, 4 */
+    0x34149073, /* csrw mepc, x9 */
+    0x30200073, /* mret */
+};
+
+static void machine_load(Machine *m, const Fuzz *f, const uint64_t *regs, const uint8_t *data)
+{
+    CPURISCVState *env = &m->cpu.env;
+
+    riscv_cpu_reset(&m->cpu);
+    memset(m->ram, 0, RAM_SIZE);
+    memcpy(m->ram + CODE_OFF, f->code, f->len * 4);
+    memcpy(m->ram + HANDLER_OFF, handler, sizeof(handler));
+    memcpy(m->ram + SANDBOX_OFF, data, SANDBOX_SIZE);
+    memcpy(env->x, regs, sizeof(env->x));
+    env->x[0] = 0;
+    env->x[REG_BASE] = RAM_BASE + SANDBOX_OFF + SANDBOX_SIZE / 2;
+    env->mtvec = RAM_BASE + HANDLER_OFF;
+}
+
+static void dump_program(const Fuzz *f)
+{
+    for (unsigned i = 0; i < f->len; i++) {
+        RiscvInsn insn;
+
+        riscv_decode(f->code[i], &insn);
+        g_test_message("  %08x: %08x %s", RAM_BASE + 4 * i, f->code[i], riscv_op_name(insn.op));
+    }
+}
+
+static bool compare(const Fuzz *f, guint32 seed)
+{
+    const CPURISCVState *a = &f->interp.cpu.env, *b = &f->jit.cpu.env;
+    bool ok = true;
+
+#define CMP(field, what)                                                                       \
+    if (a->field != b->field) {                                                                \
+        g_test_message("seed %u: %s: interpreter 0x%" G_GINT64_MODIFIER "x, jit 0x%"          \
+                       G_GINT64_MODIFIER "x", seed, what, (uint64_t)a->field,                 \
+                       (uint64_t)b->field);                                                   \
+        ok = false;                                                                            \
+    }
+    for (unsigned i = 0; i < 32; i++) {
+        g_autofree char *name = g_strdup_printf("x%u", i);
+        CMP(x[i], name);
+    }
+    CMP(pc, "pc");
+    CMP(minstret, "minstret");
+    CMP(mcycle, "mcycle");
+    CMP(mepc, "mepc");
+    CMP(mcause, "mcause");
+    CMP(mtval, "mtval");
+    CMP(mscratch, "mscratch");
+    CMP(mstatus, "mstatus");
+#undef CMP
+    if (memcmp(f->interp.ram + SANDBOX_OFF, f->jit.ram + SANDBOX_OFF, SANDBOX_SIZE) != 0) {
+        g_test_message("seed %u: sandbox memory differs", seed);
+        ok = false;
+    }
+    return ok;
+}
+
+static void run_case(Fuzz *f, guint32 seed)
+{
+    uint64_t regs[32];
+    g_autofree uint8_t *data = g_malloc(SANDBOX_SIZE);
+    uint64_t steps;
+
+    g_rand_set_seed(f->rand, seed);
+    gen_program(f);
+    for (unsigned i = 0; i < 32; i++) {
+        static const uint64_t edges[] = {0, 1, UINT64_MAX, INT64_MIN, INT64_MAX, 0x80000000,
+                                         0xffffffff, 0x7fffffff};
+        regs[i] = rnd(f, 3) == 0 ? edges[rnd(f, G_N_ELEMENTS(edges))]
+                                 : (uint64_t)g_rand_int(f->rand) << 32 | g_rand_int(f->rand);
+    }
+    for (unsigned i = 0; i < SANDBOX_SIZE; i++) {
+        data[i] = (uint8_t)g_rand_int(f->rand);
+    }
+
+    machine_load(&f->interp, f, regs, data);
+    g_assert_cmpint(riscv_interp_run(&f->interp.cpu, 100000, &steps), ==, RISCV_EXIT_WFI);
+
+    machine_load(&f->jit, f, regs, data);
+    tcg_tb_flush(riscv_tcg_jit(f->tcg));
+    tcg_tlb_flush(&f->jit.cpu.tcg);
+    g_assert_cmpint(riscv_tcg_exec(&f->jit.cpu), ==, TCG_EXEC_HALTED);
+
+    if (!compare(f, seed)) {
+        dump_program(f);
+        g_error("JIT and interpreter disagree; rerun with HULL_FUZZ_SEED=%u", seed);
+    }
+}
+
+static void test_differential(void)
+{
+    const char *seed_env = g_getenv("HULL_FUZZ_SEED");
+    bool is_long = g_strcmp0(g_getenv("HULL_FUZZ_LONG"), "1") == 0;
+    guint32 first = seed_env ? (guint32)g_ascii_strtoull(seed_env, NULL, 0) : 1;
+    unsigned cases = seed_env && !is_long ? 1 : (is_long ? 200000 : 1500);
+    g_autoptr(GError) err = NULL;
+    Fuzz *f = g_new0(Fuzz, 1);
+
+    g_test_message("differential fuzz: %u cases from seed %u", cases, first);
+    machine_init(&f->interp);
+    machine_init(&f->jit);
+    f->rand = g_rand_new();
+    f->tcg = riscv_tcg_new(1, NULL, &err);
+    g_assert_no_error(err);
+    g_assert_true(riscv_tcg_attach(f->tcg, &f->jit.cpu, &err));
+
+    for (unsigned i = 0; i < cases; i++) {
+        run_case(f, first + i);
+    }
+
+    riscv_tcg_free(f->tcg);
+    g_rand_free(f->rand);
+    g_free(f->interp.ram);
+    g_free(f->jit.ram);
+    g_free(f);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/riscv/fuzz/jit-vs-interp", test_differential);
+    return g_test_run();
+}

@@ -1,0 +1,331 @@
+/*
+ * Unit tests of the RISC-V translator's IR: what each kind of instruction emits, where
+ * blocks end (branches, jumps, CSR writes, page ends, size limit, fetch faults) and how x0
+ * and the instruction counters are handled.
+ */
+#include <glib.h>
+#include <string.h>
+
+#include "tcg/riscv/translate.h"
+#include "tcg/tcg.h"
+
+#define RAM_BASE 0x80000000u
+#define RAM_SIZE 0x4000u
+
+typedef struct Fixture {
+    RiscvCPU cpu;
+    uint8_t ram[RAM_SIZE];
+    TCGContext *s;
+    const TCGv *x; /* the front end's globals, x[1..31], then pc, minstret, mcycle */
+} Fixture;
+
+/* Layout of the front end's globals: it declares x1..x31, pc, minstret, mcycle in order,
+ * right after the env temp. */
+static uint32_t global_id(Fixture *f, const char *name)
+{
+    for (uint32_t i = 0; i < f->s->nb_globals; i++) {
+        if (f->s->temps[i].name && strcmp(f->s->temps[i].name, name) == 0) {
+            return i;
+        }
+    }
+    g_error("no global %s", name);
+}
+
+static void fx_setup(Fixture *f, gconstpointer data)
+{
+    RiscvBus bus = {.nr_ram = 1};
+
+    memset(f, 0, sizeof(*f));
+    bus.ram[0] = (RiscvRamWindow){.host = f->ram, .base = RAM_BASE, .size = RAM_SIZE};
+    riscv_cpu_init(&f->cpu, 0, RAM_BASE, &bus);
+    f->s = tcg_context_new(NULL, riscv_tcg_frontend_template.common_offset);
+    riscv_tcg_frontend_template.init_context(f->s, NULL);
+}
+
+static void fx_teardown(Fixture *f, gconstpointer data)
+{
+    riscv_tcg_frontend_template.free_context(f->s, NULL);
+    tcg_context_free(f->s);
+}
+
+static void put(Fixture *f, uint64_t addr, const uint32_t *insns, size_t n)
+{
+    memcpy(f->ram + (addr - RAM_BASE), insns, n * 4);
+}
+
+static uint32_t translate(Fixture *f, uint64_t pc, unsigned max_insns)
+{
+    uint32_t size;
+
+    tcg_func_start(f->s);
+    size = riscv_tcg_translate_block(f->s, &f->cpu, pc, RISCV_PRIV_M | TCG_TB_FLAG_PHYS,
+                                     max_insns);
+    g_autofree char *dump = tcg_dump_ops(f->s);
+    g_test_message("%s", dump);
+    return size;
+}
+
+/* The opcodes emitted, in order, skipping discarded ops. */
+static GArray *opcodes(Fixture *f)
+{
+    GArray *ops = g_array_new(false, false, sizeof(int));
+
+    for (uint32_t i = 0; i < f->s->nb_ops; i++) {
+        int opc = f->s->ops[i].opc;
+        if (opc != INDEX_op_discard) {
+            g_array_append_val(ops, opc);
+        }
+    }
+    return ops;
+}
+
+static unsigned count_op(Fixture *f, TCGOpcode opc)
+{
+    unsigned n = 0;
+
+    for (uint32_t i = 0; i < f->s->nb_ops; i++) {
+        n += f->s->ops[i].opc == opc;
+    }
+    return n;
+}
+
+static const TCGOp *last_op(Fixture *f)
+{
+    for (uint32_t i = f->s->nb_ops; i-- > 0;) {
+        if (f->s->ops[i].opc != INDEX_op_discard) {
+            return &f->s->ops[i];
+        }
+    }
+    g_assert_not_reached();
+}
+
+static const TCGOp *nth_op(Fixture *f, TCGOpcode opc, unsigned n)
+{
+    for (uint32_t i = 0; i < f->s->nb_ops; i++) {
+        if (f->s->ops[i].opc == opc && n-- == 0) {
+            return &f->s->ops[i];
+        }
+    }
+    g_error("fewer %s ops than expected", tcg_op_defs[opc].name);
+}
+
+/* addi a0, a1, 5 ; beq a0, a1, +8 */
+static void test_alu_and_branch(Fixture *f, gconstpointer data)
+{
+    const uint32_t code[] = {0x00558513, 0x00b50463};
+    static const int expect[] = {
+        INDEX_op_insn_start, INDEX_op_add,                       /* addi */
+        INDEX_op_insn_start, INDEX_op_add,   INDEX_op_add,       /* counters += 2 */
+        INDEX_op_brcond,                                         /* beq */
+        INDEX_op_goto_tb,    INDEX_op_mov,   INDEX_op_exit_tb,   /* fall through */
+        INDEX_op_set_label,  INDEX_op_goto_tb, INDEX_op_mov, INDEX_op_exit_tb, /* taken */
+    };
+    g_autoptr(GArray) ops = NULL;
+    const TCGOp *op;
+
+    put(f, RAM_BASE, code, 2);
+    g_assert_cmpuint(translate(f, RAM_BASE, 64), ==, 8);
+    ops = opcodes(f);
+    g_assert_cmpuint(ops->len, ==, G_N_ELEMENTS(expect));
+    for (unsigned i = 0; i < ops->len; i++) {
+        g_assert_cmpstr(tcg_op_defs[g_array_index(ops, int, i)].name, ==,
+                        tcg_op_defs[expect[i]].name);
+    }
+
+    op = nth_op(f, INDEX_op_add, 0);
+    g_assert_cmpuint(op->args[0], ==, global_id(f, "a0"));
+    g_assert_cmpuint(op->args[1], ==, global_id(f, "a1"));
+    g_assert_true(f->s->temps[op->args[2]].kind == TCG_TEMP_CONST);
+    g_assert_cmpint(f->s->temps[op->args[2]].val, ==, 5);
+
+    op = nth_op(f, INDEX_op_add, 1);
+    g_assert_cmpuint(op->args[0], ==, global_id(f, "minstret"));
+    g_assert_cmpint(f->s->temps[op->args[2]].val, ==, 2);
+
+    op = nth_op(f, INDEX_op_brcond, 0);
+    g_assert_cmpuint(op->args[2], ==, TCG_COND_EQ);
+
+    /* insn_start records the pc and the instructions not yet counted before it. */
+    op = nth_op(f, INDEX_op_insn_start, 1);
+    g_assert_cmphex(op->args[0], ==, RAM_BASE + 4);
+    g_assert_cmpuint(op->args[1], ==, 1);
+
+    /* The taken path sets pc to the target, the other to the next instruction. */
+    op = nth_op(f, INDEX_op_mov, 0);
+    g_assert_cmpuint(op->args[0], ==, global_id(f, "pc"));
+    g_assert_cmphex(f->s->temps[op->args[1]].val, ==, RAM_BASE + 8);
+    op = nth_op(f, INDEX_op_mov, 1);
+    g_assert_cmphex(f->s->temps[op->args[1]].val, ==, RAM_BASE + 4 + 8);
+    g_assert_cmpuint(nth_op(f, INDEX_op_exit_tb, 1)->args[0], ==, TCG_EXIT_IDX1);
+}
+
+/* Writes to x0 land in a scratch temp; reads of x0 are the constant 0. */
+static void test_x0(Fixture *f, gconstpointer data)
+{
+    const uint32_t code[] = {0x00558013 /* addi x0, a1, 5 */, 0x00000533 /* add a0, x0, x0 */};
+    const TCGOp *op;
+
+    put(f, RAM_BASE, code, 2);
+    translate(f, RAM_BASE, 2);
+    op = nth_op(f, INDEX_op_add, 0);
+    g_assert_true(f->s->temps[op->args[0]].kind == TCG_TEMP_NORMAL);
+    op = nth_op(f, INDEX_op_add, 1);
+    g_assert_cmpuint(op->args[0], ==, global_id(f, "a0"));
+    g_assert_true(f->s->temps[op->args[1]].kind == TCG_TEMP_CONST);
+    g_assert_cmpint(f->s->temps[op->args[1]].val, ==, 0);
+}
+
+static void test_max_insns(Fixture *f, gconstpointer data)
+{
+    const uint32_t code[] = {0x00150513, 0x00150513, 0x00150513};
+
+    put(f, RAM_BASE, code, 3);
+    g_assert_cmpuint(translate(f, RAM_BASE, 2), ==, 8);
+    g_assert_cmpuint(last_op(f)->opc, ==, INDEX_op_exit_tb);
+    g_assert_cmpuint(count_op(f, INDEX_op_goto_tb), ==, 1);
+    g_assert_cmphex(f->s->temps[nth_op(f, INDEX_op_mov, 0)->args[1]].val, ==, RAM_BASE + 8);
+}
+
+static void test_page_end(Fixture *f, gconstpointer data)
+{
+    const uint32_t code[] = {0x00150513, 0x00150513, 0x00150513};
+
+    /* Two instructions before the page end, one after: the block stops at the page. */
+    put(f, RAM_BASE + 0x1000 - 8, code, 3);
+    g_assert_cmpuint(translate(f, RAM_BASE + 0x1000 - 8, 64), ==, 8);
+
+    /* A 32-bit instruction straddling the page end is translated whole. */
+    memcpy(f->ram + 0x1ffe, "\x13\x05", 2);
+    memcpy(f->ram + 0x2000, "\x15\x00", 2); /* addi a0, a0, 1 split across pages */
+    g_assert_cmpuint(translate(f, RAM_BASE + 0x1ffe, 64), ==, 4);
+}
+
+static void test_fetch_fault_ends_block(Fixture *f, gconstpointer data)
+{
+    const uint32_t code[] = {0x00150513};
+
+    /* The next instruction would come from past the end of RAM. */
+    put(f, RAM_BASE + RAM_SIZE - 4, code, 1);
+    g_assert_cmpuint(translate(f, RAM_BASE + RAM_SIZE - 4, 64), ==, 4);
+    g_assert_cmphex(f->s->temps[nth_op(f, INDEX_op_mov, 0)->args[1]].val, ==,
+                    RAM_BASE + RAM_SIZE);
+}
+
+static void test_jalr(Fixture *f, gconstpointer data)
+{
+    const uint32_t code[] = {0x000580e7 /* jalr ra, 0(a1) */};
+
+    put(f, RAM_BASE, code, 1);
+    g_assert_cmpuint(translate(f, RAM_BASE, 64), ==, 4);
+    g_assert_cmpuint(last_op(f)->opc, ==, INDEX_op_lookup_and_goto_ptr);
+    g_assert_cmpuint(count_op(f, INDEX_op_and), ==, 1); /* bit 0 cleared */
+    g_assert_cmpuint(count_op(f, INDEX_op_goto_tb), ==, 0);
+}
+
+static void test_jal_chains(Fixture *f, gconstpointer data)
+{
+    const uint32_t code[] = {0x008000ef /* jal ra, +8 */};
+    const TCGOp *op;
+
+    put(f, RAM_BASE, code, 1);
+    translate(f, RAM_BASE, 64);
+    g_assert_cmpuint(count_op(f, INDEX_op_goto_tb), ==, 1);
+    op = nth_op(f, INDEX_op_mov, 0); /* ra = pc + 4 */
+    g_assert_cmpuint(op->args[0], ==, global_id(f, "ra"));
+    g_assert_cmphex(f->s->temps[op->args[1]].val, ==, RAM_BASE + 4);
+    op = nth_op(f, INDEX_op_mov, 1);
+    g_assert_cmpuint(op->args[0], ==, global_id(f, "pc"));
+    g_assert_cmphex(f->s->temps[op->args[1]].val, ==, RAM_BASE + 8);
+}
+
+static void test_loads_stores(Fixture *f, gconstpointer data)
+{
+    const uint32_t code[] = {0xfff58503 /* lb a0, -1(a1) */, 0x00f13823 /* sd a5, 16(sp) */,
+                             0x0045e503 /* lwu a0, 4(a1) */};
+    const TCGOp *op;
+
+    put(f, RAM_BASE, code, 3);
+    translate(f, RAM_BASE, 3);
+    op = nth_op(f, INDEX_op_qemu_ld, 0);
+    g_assert_cmpuint(op->args[0], ==, global_id(f, "a0"));
+    g_assert_cmpuint(tcg_memop_idx_op(op->args[2]), ==, MO_SB);
+    g_assert_cmpuint(tcg_memop_idx_mmu(op->args[2]), ==, RISCV_PRIV_M);
+    op = nth_op(f, INDEX_op_qemu_st, 0);
+    g_assert_cmpuint(op->args[0], ==, global_id(f, "a5"));
+    g_assert_cmpuint(tcg_memop_idx_op(op->args[2]), ==, MO_UQ);
+    op = nth_op(f, INDEX_op_qemu_ld, 1);
+    g_assert_cmpuint(tcg_memop_idx_op(op->args[2]), ==, MO_UL);
+    /* The third instruction's insn_start says two are not yet counted. */
+    g_assert_cmpuint(nth_op(f, INDEX_op_insn_start, 2)->args[1], ==, 2);
+}
+
+/* A CSR write ends the block after the helper; a pure read does not. */
+static void test_csr(Fixture *f, gconstpointer data)
+{
+    const uint32_t read[] = {0x34002573 /* csrr a0, mscratch */, 0x00150513};
+    const uint32_t write[] = {0x34059073 /* csrw mscratch, a1 */, 0x00150513};
+
+    put(f, RAM_BASE, read, 2);
+    g_assert_cmpuint(translate(f, RAM_BASE, 2), ==, 8);
+    g_assert_cmpuint(count_op(f, INDEX_op_call), ==, 1);
+
+    put(f, RAM_BASE, write, 2);
+    g_assert_cmpuint(translate(f, RAM_BASE, 64), ==, 4);
+    g_assert_cmpuint(count_op(f, INDEX_op_call), ==, 1);
+    g_assert_cmpuint(last_op(f)->opc, ==, INDEX_op_exit_tb);
+    g_assert_cmpuint(last_op(f)->args[0], ==, TCG_EXIT_NOCHAIN);
+}
+
+static void test_system_ends_block(Fixture *f, gconstpointer data)
+{
+    static const uint32_t enders[] = {0x00000073 /* ecall */, 0x00100073 /* ebreak */,
+                                      0x30200073 /* mret */,  0x10500073 /* wfi */,
+                                      0x0000100f /* fence.i */, 0xfe000033 /* illegal */};
+
+    for (size_t i = 0; i < G_N_ELEMENTS(enders); i++) {
+        const uint32_t code[] = {enders[i], 0x00150513};
+
+        put(f, RAM_BASE, code, 2);
+        g_assert_cmpuint(translate(f, RAM_BASE, 64), ==, 4);
+        g_assert_cmpuint(last_op(f)->opc, ==, INDEX_op_exit_tb);
+        g_assert_cmpuint(last_op(f)->args[0], ==, TCG_EXIT_NOCHAIN);
+    }
+
+    /* fence and atomics do not end the block. */
+    const uint32_t more[] = {0x0ff0000f /* fence */, 0x00c5a52f /* amoadd.w */, 0x00150513};
+    put(f, RAM_BASE, more, 3);
+    g_assert_cmpuint(translate(f, RAM_BASE, 3), ==, 12);
+    g_assert_cmpuint(count_op(f, INDEX_op_call), ==, 2);
+}
+
+static void test_compressed(Fixture *f, gconstpointer data)
+{
+    /* c.li a0, 1 ; c.addi a0, 1 ; c.j -4 */
+    const uint16_t code[] = {0x4505, 0x0505, 0xbff5};
+
+    memcpy(f->ram, code, sizeof(code));
+    g_assert_cmpuint(translate(f, RAM_BASE, 64), ==, 6);
+    g_assert_cmphex(nth_op(f, INDEX_op_insn_start, 2)->args[0], ==, RAM_BASE + 4);
+    g_assert_cmpuint(count_op(f, INDEX_op_goto_tb), ==, 1);
+    g_assert_cmphex(f->s->temps[last_op(f)[-1].args[1]].val, ==, RAM_BASE);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+#define ADD(path, fn) \
+    g_test_add("/riscv/translate/" path, Fixture, NULL, fx_setup, fn, fx_teardown)
+    ADD("alu-and-branch", test_alu_and_branch);
+    ADD("x0", test_x0);
+    ADD("max-insns", test_max_insns);
+    ADD("page-end", test_page_end);
+    ADD("fetch-fault-ends-block", test_fetch_fault_ends_block);
+    ADD("jalr", test_jalr);
+    ADD("jal-chains", test_jal_chains);
+    ADD("loads-stores", test_loads_stores);
+    ADD("csr", test_csr);
+    ADD("system-ends-block", test_system_ends_block);
+    ADD("compressed", test_compressed);
+#undef ADD
+    return g_test_run();
+}
