@@ -30,6 +30,7 @@ struct JsonFramer {
     GString *text;
     size_t scalar_start; /* offset of the current scalar in text */
     const char *limit_error; /* set while processing a byte that broke a limit */
+    char quote; /* that opened the current string: '"', or '\'' (QEMU's extension) */
     unsigned unicode_digits; /* of the current \uXXXX escape */
     unsigned unicode_value;
 };
@@ -267,12 +268,19 @@ JsonFramerStatus json_framer_feed(JsonFramer *f, const char *data, size_t len, s
                 *consumed = i + 1;
                 return JSON_FRAMER_ERROR;
             }
-            framer_store(f, (char)c);
             if (c == '\\') {
+                framer_store(f, '\\');
                 f->state = LEX_STRING_ESCAPE;
-            } else if (c == '"') {
+            } else if (c == f->quote) {
+                /* A 'single-quoted' string (QEMU's extension) is handed on double-quoted. */
+                framer_store(f, '"');
                 f->state = LEX_START;
                 ended = framer_message_ended(f);
+            } else if (c == '"') {
+                framer_store(f, '\\'); /* a plain '"' inside a single-quoted string */
+                framer_store(f, '"');
+            } else {
+                framer_store(f, (char)c);
             }
             break;
 
@@ -283,8 +291,17 @@ JsonFramerStatus json_framer_feed(JsonFramer *f, const char *data, size_t len, s
                 *consumed = i + 1;
                 return JSON_FRAMER_ERROR;
             }
-            framer_store(f, (char)c);
             f->state = LEX_STRING;
+            if (c == '\'') {
+                /* QEMU's extra escape \' means a plain apostrophe, in both kinds of string:
+                 * drop the backslash already kept. */
+                if (!f->skipping && f->text->len > 0) {
+                    g_string_truncate(f->text, f->text->len - 1);
+                }
+                framer_store(f, '\'');
+                break;
+            }
+            framer_store(f, (char)c);
             if (c == 'u') {
                 f->state = LEX_STRING_UNICODE;
                 f->unicode_digits = 0;
@@ -375,7 +392,9 @@ JsonFramerStatus json_framer_feed(JsonFramer *f, const char *data, size_t len, s
                 ended = framer_message_ended(f);
                 break;
             case '"':
-                framer_begin_token(f, (char)c);
+            case '\'':
+                framer_begin_token(f, '"');
+                f->quote = (char)c;
                 f->state = LEX_STRING;
                 break;
             default:

@@ -149,6 +149,14 @@ static void test_escapes_checked(void)
                   exp);
 }
 
+static void test_single_quotes(void)
+{
+    /* Handed on as standard JSON. */
+    const char *exp[] = {"M:{\"a\": \"x\\\"y'z\"}", "M:[\"'\"]", NULL};
+
+    assert_frames("{'a': 'x\"y\\'z'}[\"\\'\"]", exp);
+}
+
 static void test_huge_integer_becomes_float(void)
 {
     const char *exp[] = {"M:[99999999999999999999.0,-9223372036854775808,1e99]", NULL};
@@ -264,6 +272,7 @@ int main(int argc, char **argv)
     g_test_add_func("/json-framer/invalid-utf8-byte", test_invalid_utf8_byte_resets);
     g_test_add_func("/json-framer/utf8-in-strings", test_utf8_in_strings_passes);
     g_test_add_func("/json-framer/escapes-checked", test_escapes_checked);
+    g_test_add_func("/json-framer/single-quotes", test_single_quotes);
     g_test_add_func("/json-framer/huge-integer", test_huge_integer_becomes_float);
     g_test_add_func("/json-framer/duplicate-keys", test_parse_rejects_duplicate_keys);
     g_test_add_func("/json-framer/depth-limit", test_depth_limit);
