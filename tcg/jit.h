@@ -205,6 +205,8 @@ uintptr_t tcg_exec_tb(TCGJit *jit, void *env, const TranslationBlock *tb);
 void tcg_tb_add_jump(TCGJit *jit, TranslationBlock *tb, unsigned slot, TranslationBlock *dest);
 /* Finds a valid TB or NULL. */
 TranslationBlock *tcg_tb_lookup(TCGJit *jit, uint64_t pc, uint64_t phys_pc, uint32_t flags);
+/* A listing of tb's host code (capstone disassembly when built with it). g_free() it. */
+char *tcg_tb_disas(const TranslationBlock *tb);
 /* The TB whose host code contains host_pc, or NULL. */
 TranslationBlock *tcg_tb_find_by_host_pc(TCGJit *jit, uintptr_t host_pc);
 

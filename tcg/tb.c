@@ -535,6 +535,12 @@ TranslationBlock *tcg_tb_compile_ex(TCGContext *s, uint64_t pc, uint64_t phys_pc
     tcg_liveness(s);
 
     g_mutex_lock(&jit->lock);
+    /* Another vCPU may have translated the same block meanwhile: use its copy. */
+    TranslationBlock *existing = tb_lookup_locked(jit, pc, phys_pc, flags);
+    if (existing) {
+        g_mutex_unlock(&jit->lock);
+        return existing;
+    }
     size_t tb_at = (jit->cb.used + TB_ALIGN - 1) & ~(size_t)(TB_ALIGN - 1);
     size_t code_at = (tb_at + sizeof(TranslationBlock) + TB_ALIGN - 1) & ~(size_t)(TB_ALIGN - 1);
     if (code_at + 4096 > jit->cb.size || jit->nb_tbs_ordered == UINT32_MAX) {

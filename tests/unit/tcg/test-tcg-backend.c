@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "config-host.h"
 #include "tcg/jit.h"
 #include "tcg/tcg-op.h"
 
@@ -32,6 +33,7 @@ typedef struct Fixture {
     TCGv r[NREGS];
     TCGv pc;
     uint8_t *ram;
+    uint64_t next_pc; /* every test block gets its own cache key */
 } Fixture;
 
 /* The front end's opaque: handles of the globals. */
@@ -161,8 +163,10 @@ static void fixture_teardown(Fixture *f, gconstpointer data)
 
 static TranslationBlock *compile(Fixture *f)
 {
+    uint64_t pc = 0x100000 + 4 * f->next_pc++;
+
     tcg_gen_exit_tb(f->s, TCG_EXIT_NOCHAIN);
-    TranslationBlock *tb = tcg_tb_compile(f->s, 0x1000, 0x1000, UINT64_MAX, TCG_TB_FLAG_PHYS, 4);
+    TranslationBlock *tb = tcg_tb_compile(f->s, pc, pc, UINT64_MAX, TCG_TB_FLAG_PHYS, 4);
     g_assert_nonnull(tb);
     return tb;
 }
@@ -621,6 +625,13 @@ static void test_goto_tb_chain(Fixture *f, gconstpointer data)
     g_assert_true((ret & ~(uintptr_t)3) == (uintptr_t)a);
     g_assert_cmpuint(ret & 3, ==, TCG_EXIT_REQUESTED);
     g_assert_cmpuint(f->cpu->regs[0], ==, 13);
+
+    g_autofree char *listing = tcg_tb_disas(a);
+#if CONFIG_CAPSTONE
+    /* The block-entry exit-request check comes first. */
+    g_assert_nonnull(strstr(listing, "cmp dword ptr [r14"));
+#endif
+    g_assert_cmpuint(strlen(listing), >, 0);
 
     TCGJitStats st;
     tcg_jit_get_stats(f->jit, &st);
