@@ -8,6 +8,12 @@
 #include "util/error.h"
 #include "util/log.h"
 
+typedef struct CpuWork {
+    CpuWorkFunc *fn;
+    void *data;
+    bool done;
+} CpuWork;
+
 struct CpuGroup {
     AccelState *accel;
     GPtrArray *cpus;
@@ -80,10 +86,23 @@ static void cpu_set_parked(CPUState *cpu, bool parked)
     }
 }
 
+/* Under the lock, on the vCPU thread: runs what cpu_run_on() queued. */
+static void cpu_process_work(CPUState *cpu)
+{
+    CpuWork *work;
+
+    while ((work = g_queue_pop_head(&cpu->work))) {
+        work->fn(cpu, work->data);
+        work->done = true;
+        g_cond_broadcast(&cpu->group->changed);
+    }
+}
+
 /* Under the lock: waits while the vCPU must not run; false when it must quit. */
 static bool cpu_wait_runnable(CPUState *cpu)
 {
     for (;;) {
+        cpu_process_work(cpu);
         if (cpu->quit) {
             return false;
         }
@@ -152,6 +171,9 @@ static gpointer cpu_thread_main(gpointer opaque)
             break;
         }
     }
+    /* Whatever was queued before quit still runs here, in the same critical section that
+     * marks the thread exited: later cpu_run_on() calls run fn themselves. */
+    cpu_process_work(cpu);
     cpu->parked = true;
     cpu->exited = true;
     g_cond_broadcast(&cpu->group->changed);
@@ -199,6 +221,7 @@ CPUState *cpu_create(CpuGroup *group, void *arch, GError **errp)
     cpu->arch = arch;
     cpu->stop_requested = group->paused;
     g_cond_init(&cpu->cond);
+    g_queue_init(&cpu->work);
 
     cpu->thread = g_thread_try_new(cpu->name, cpu_thread_main, cpu, &thread_err);
     if (!cpu->thread) {
@@ -260,6 +283,28 @@ bool cpus_paused(const CpuGroup *group)
     return group->paused;
 }
 
+void cpu_run_on(CPUState *cpu, CpuWorkFunc *fn, void *data)
+{
+    CpuWork work = {.fn = fn, .data = data};
+
+    g_assert(engine_lock_held());
+    if (cpu_self == cpu || cpu->exited) {
+        fn(cpu, data);
+        return;
+    }
+    g_queue_push_tail(&cpu->work, &work);
+    g_cond_broadcast(&cpu->cond);
+    cpu_kick(cpu);
+    while (!work.done) {
+        engine_lock_wait(&cpu->group->changed);
+    }
+}
+
+static void cpu_reset_on_thread(CPUState *cpu, void *data)
+{
+    cpu->accel->ops->reset_vcpu(cpu);
+}
+
 void cpus_reset_all(CpuGroup *group)
 {
     g_assert(engine_lock_held());
@@ -270,7 +315,7 @@ void cpus_reset_all(CpuGroup *group)
         cpu->halted = false;
         cpu->failed = false;
         if (cpu->accel->ops->reset_vcpu) {
-            cpu->accel->ops->reset_vcpu(cpu);
+            cpu_run_on(cpu, cpu_reset_on_thread, NULL);
         }
     }
 }

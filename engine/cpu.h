@@ -37,6 +37,7 @@ struct CPUState {
     bool quit;           /* (lock) leave the loop and end the thread */
     bool exited;         /* (lock) the loop has ended */
     guint64 exec_calls;  /* (lock) how many times exec() ran */
+    GQueue work;         /* (lock) cpu_run_on() items waiting for the thread */
 };
 
 /* Called under the engine lock on the failing vCPU's thread (keep it short: schedule). */
@@ -67,8 +68,18 @@ void cpu_group_free(CpuGroup *group);
 void cpu_kick(CPUState *cpu);
 /* Ends a halt (an interrupt became pending). Engine lock held. */
 void cpu_wake(CPUState *cpu);
-/* Resets every vCPU through the accelerator; the group must be paused. */
+/* Resets every vCPU through the accelerator (on each vCPU's thread); the group must be
+ * paused. */
 void cpus_reset_all(CpuGroup *group);
+
+/*
+ * Runs fn(cpu, data) on the vCPU's own thread, with the engine lock held, and waits for
+ * it: KVM wants vCPU ioctls from the thread that created the vCPU. Works whether the
+ * vCPU runs, halts or is parked (it stays parked). Engine lock held; from the vCPU's own
+ * thread (or once it has exited) fn runs at once.
+ */
+typedef void CpuWorkFunc(CPUState *cpu, void *data);
+void cpu_run_on(CPUState *cpu, CpuWorkFunc *fn, void *data);
 
 /* The vCPU whose thread is calling, or NULL on other threads. */
 CPUState *cpu_current(void);

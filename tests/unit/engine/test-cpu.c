@@ -76,6 +76,8 @@ static void fake_reset(CPUState *cpu)
     FakeCpu *fc = cpu->arch;
 
     g_assert_false(g_atomic_int_get(&fc->in_exec));
+    g_assert_true(cpu_current() == cpu);
+    g_assert_true(engine_lock_held());
     g_atomic_int_inc(&fake_resets);
 }
 
@@ -332,6 +334,40 @@ static void test_halt_and_wake(Fixture *f, gconstpointer data)
     g_assert_cmpuint(cpu->exec_calls, >, calls);
 }
 
+static void count_on_thread(CPUState *cpu, void *data)
+{
+    g_assert_true(cpu_current() == cpu);
+    g_assert_true(engine_lock_held());
+    g_assert_false(g_atomic_int_get(&((FakeCpu *)cpu->arch)->in_exec));
+    (*(unsigned *)data)++;
+}
+
+static void test_run_on(Fixture *f, gconstpointer data)
+{
+    enum { N = 3 };
+    gint base[N];
+    unsigned calls = 0;
+
+    create_cpus(f, N);
+    /* Parked vCPUs run the work and stay parked. */
+    for (unsigned i = 0; i < N; i++) {
+        cpu_run_on(cpu_group_get(f->group, i), count_on_thread, &calls);
+    }
+    g_assert_cmpuint(calls, ==, N);
+    g_assert_cmpuint(cpu_group_get(f->group, 0)->exec_calls, ==, 0);
+
+    /* Running vCPUs are pulled out of exec, run it, and go on running. */
+    snapshot(f, N, base);
+    cpus_resume_all(f->group);
+    wait_progress(f, N, base, 1);
+    for (unsigned round = 0; round < 20; round++) {
+        cpu_run_on(cpu_group_get(f->group, round % N), count_on_thread, &calls);
+    }
+    g_assert_cmpuint(calls, ==, N + 20);
+    snapshot(f, N, base);
+    wait_progress(f, N, base, 2);
+}
+
 static bool error_seen;
 
 static void on_cpu_error(CPUState *cpu, void *opaque)
@@ -391,6 +427,8 @@ int main(int argc, char **argv)
     g_test_add("/engine/cpu/destroy-running", Fixture, NULL, fixture_setup,
                test_destroy_running, fixture_teardown);
     g_test_add("/engine/cpu/halt-and-wake", Fixture, NULL, fixture_setup, test_halt_and_wake,
+               fixture_teardown);
+    g_test_add("/engine/cpu/run-on", Fixture, NULL, fixture_setup, test_run_on,
                fixture_teardown);
     g_test_add("/engine/cpu/exec-error", Fixture, NULL, fixture_setup, test_exec_error,
                fixture_teardown);
