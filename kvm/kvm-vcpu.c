@@ -40,6 +40,29 @@
 /* MTRRs enabled, default type write-back: what firmware leaves and a direct boot needs. */
 #define MTRR_DEF_TYPE_WB_ENABLED ((1ull << 11) | 6)
 
+/* Local APIC registers (SDM vol. 3, "Local APIC register address map"). */
+#define APIC_REG_ID              0x20
+#define APIC_REG_TPR             0x80
+#define APIC_REG_LDR             0xd0
+#define APIC_REG_DFR             0xe0
+#define APIC_REG_SVR             0xf0
+#define APIC_REG_ISR             0x100 /* ISR, TMR, IRR: 8 registers each, to 0x270 */
+#define APIC_REG_IRR_END         0x280
+#define APIC_REG_ESR             0x280
+#define APIC_REG_ICR_LOW         0x300
+#define APIC_REG_ICR_HIGH        0x310
+#define APIC_REG_LVT_CMCI        0x2f0
+#define APIC_REG_LVT_TIMER       0x320
+#define APIC_REG_LVT_LINT0       0x350
+#define APIC_REG_LVT_LINT1       0x360
+#define APIC_REG_LVT_ERROR       0x370
+#define APIC_REG_TIMER_ICR       0x380
+#define APIC_REG_TIMER_CCR       0x390
+#define APIC_REG_TIMER_DCR       0x3e0
+#define APIC_LVT_MASKED          (1u << 16)
+#define APIC_DM_NMI              (4u << 8)
+#define APIC_DM_EXTINT           (7u << 8)
+
 #define APIC_DEFAULT_BASE        0xfee00000ull
 #define APIC_BASE_BSP            (1ull << 8)
 #define APIC_BASE_ENABLE         (1ull << 11)
@@ -475,6 +498,48 @@ static bool kvm_vcpu_reset_fpu(KvmVcpu *vcpu, GError **errp)
     return vcpu_ioctl(vcpu, KVM_SET_XCRS, &xcrs, "KVM_SET_XCRS", errp);
 }
 
+static void lapic_set(struct kvm_lapic_state *lapic, unsigned reg, uint32_t value)
+{
+    memcpy(&lapic->regs[reg], &value, sizeof(value));
+}
+
+/*
+ * The local APIC after reset (SDM "Power-up and reset state of the local APIC"), except
+ * that the boot vCPU's LINT0 is ExtINT and LINT1 NMI: the virtual-wire mode firmware
+ * leaves, which a guest booted without firmware expects for the legacy PIC.
+ */
+static bool kvm_vcpu_reset_lapic(KvmVcpu *vcpu, GError **errp)
+{
+    struct kvm_lapic_state lapic;
+
+    if (!vcpu_ioctl(vcpu, KVM_GET_LAPIC, &lapic, "KVM_GET_LAPIC", errp)) {
+        return false;
+    }
+    lapic_set(&lapic, APIC_REG_ID, vcpu->apic_id << 24);
+    lapic_set(&lapic, APIC_REG_TPR, 0);
+    lapic_set(&lapic, APIC_REG_LDR, 0);
+    lapic_set(&lapic, APIC_REG_DFR, 0xffffffff);
+    lapic_set(&lapic, APIC_REG_SVR, 0xff);
+    for (unsigned reg = APIC_REG_ISR; reg < APIC_REG_IRR_END; reg += 0x10) {
+        lapic_set(&lapic, reg, 0);
+    }
+    lapic_set(&lapic, APIC_REG_ESR, 0);
+    lapic_set(&lapic, APIC_REG_ICR_LOW, 0);
+    lapic_set(&lapic, APIC_REG_ICR_HIGH, 0);
+    lapic_set(&lapic, APIC_REG_LVT_CMCI, APIC_LVT_MASKED);
+    for (unsigned reg = APIC_REG_LVT_TIMER; reg <= APIC_REG_LVT_ERROR; reg += 0x10) {
+        lapic_set(&lapic, reg, APIC_LVT_MASKED);
+    }
+    if (vcpu->index == 0) {
+        lapic_set(&lapic, APIC_REG_LVT_LINT0, APIC_DM_EXTINT);
+        lapic_set(&lapic, APIC_REG_LVT_LINT1, APIC_DM_NMI);
+    }
+    lapic_set(&lapic, APIC_REG_TIMER_ICR, 0);
+    lapic_set(&lapic, APIC_REG_TIMER_CCR, 0);
+    lapic_set(&lapic, APIC_REG_TIMER_DCR, 0);
+    return vcpu_ioctl(vcpu, KVM_SET_LAPIC, &lapic, "KVM_SET_LAPIC", errp);
+}
+
 static void segment_real(struct kvm_segment *s, uint16_t selector, uint8_t type)
 {
     *s = (struct kvm_segment) {
@@ -519,7 +584,8 @@ bool kvm_vcpu_reset(KvmVcpu *vcpu, GError **errp)
     }
     struct kvm_debugregs dbg = { .dr6 = 0xffff0ff0, .dr7 = 0x400 };
     if (!vcpu_ioctl(vcpu, KVM_SET_DEBUGREGS, &dbg, "KVM_SET_DEBUGREGS", errp) ||
-        !kvm_vcpu_reset_fpu(vcpu, errp) || !kvm_vcpu_reset_msrs(vcpu, errp)) {
+        !kvm_vcpu_reset_fpu(vcpu, errp) || !kvm_vcpu_reset_msrs(vcpu, errp) ||
+        !kvm_vcpu_reset_lapic(vcpu, errp)) {
         return false;
     }
     /* Application processors wait for INIT-SIPI-SIPI from the boot processor. */

@@ -76,8 +76,8 @@ int kvm_vcpu_get_fd(const KvmVcpu *vcpu);
 /*
  * Power-on state (Intel SDM "Processor state following power-up"): real mode at
  * F000:FFF0, FPU/SSE/XSAVE init state, XCR0 = 1, reset MSR values, APIC enabled at
- * 0xfee00000; vCPU 0 runnable, the others waiting for INIT/SIPI. The vCPU must not be
- * running (the engine parks it first).
+ * 0xfee00000 with its registers reset (vCPU 0 in virtual-wire mode); vCPU 0 runnable, the
+ * others waiting for INIT/SIPI. The vCPU must not be running (the engine parks it first).
  */
 bool kvm_vcpu_reset(KvmVcpu *vcpu, GError **errp);
 

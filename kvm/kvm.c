@@ -73,6 +73,10 @@ static bool kvm_check_caps(int kvm_fd, GError **errp)
 {
     int version = ioctl(kvm_fd, KVM_GET_API_VERSION, 0);
 
+    if (version < 0) {
+        return hull_error_setg_errno(errp, errno, "the device does not answer "
+                                     "KVM_GET_API_VERSION (not a KVM device?)");
+    }
     if (version != KVM_EXPECTED_API_VERSION) {
         return hull_error_setg(errp, "KVM API version %d is not supported (need %d)", version,
                                KVM_EXPECTED_API_VERSION);

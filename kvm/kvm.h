@@ -74,6 +74,7 @@ bool kvm_vm_irqfd_remove(KvmVm *vm, int eventfd, uint32_t gsi, GError **errp);
 /*
  * Guest memory. The raw call sets slot `slot` (size 0 deletes it). Everything must be
  * page aligned; `readonly` needs KVM_CAP_READONLY_MEM (guest writes then exit as MMIO).
+ * The allocator below owns slot numbers: a VM uses either it or the raw call, not both.
  */
 bool kvm_set_memory_region(KvmVm *vm, uint32_t slot, uint64_t guest_phys, uint64_t size,
                            void *host_ptr, bool readonly, GError **errp);

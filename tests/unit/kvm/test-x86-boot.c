@@ -7,6 +7,7 @@
 
 #include <elf.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define RAM_SIZE (4u << 20)
 #define RAM_FILL 0xa5
@@ -516,6 +517,68 @@ static void test_bzimage_malformed(Fixture *f, gconstpointer data)
     expect_refused(f, good->data, good->len, "truncated");
 }
 
+/*
+ * A real distribution kernel, when one is around: $HULL_TEST_BZIMAGE, else the newest
+ * /boot/vmlinuz-*. Only loaded (not run): running it needs a fast KVM.
+ */
+static char *find_host_kernel(void)
+{
+    const char *env = g_getenv("HULL_TEST_BZIMAGE");
+    g_autoptr(GDir) dir = NULL;
+    g_autofree char *best = NULL;
+    const char *name;
+
+    if (env) {
+        return g_strdup(env);
+    }
+    dir = g_dir_open("/boot", 0, NULL);
+    while (dir && (name = g_dir_read_name(dir))) {
+        if (g_str_has_prefix(name, "vmlinuz-") && (!best || strcmp(name, best) > 0)) {
+            g_free(best);
+            best = g_strdup(name);
+        }
+    }
+    return best ? g_build_filename("/boot", best, NULL) : NULL;
+}
+
+static void test_bzimage_host_kernel(void)
+{
+    g_autofree char *path = find_host_kernel();
+    g_autoptr(GError) err = NULL;
+    g_autofree char *image = NULL;
+    gsize size;
+
+    if (!path) {
+        g_test_skip("no kernel: set HULL_TEST_BZIMAGE or install linux-image-amd64");
+        return;
+    }
+    if (!g_file_get_contents(path, &image, &size, &err)) {
+        g_test_skip(err->message);
+        return;
+    }
+    const size_t ram_size = 256u << 20;
+    uint8_t *ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    g_assert(ram != MAP_FAILED);
+    X86RamRange range = { .gpa = 0, .size = ram_size, .host = ram };
+    X86BootConfig config = { .ram = &range, .n_ram = 1, .cmdline = "console=ttyS0" };
+    X86BootEntry entry;
+
+    g_assert_cmpint(x86_kernel_detect((const uint8_t *)image, size), ==, X86_KERNEL_BZIMAGE);
+    g_assert_true(x86_boot_load((const uint8_t *)image, size, &config, &entry, &err));
+    g_assert_no_error(err);
+    g_assert_cmpint(entry.mode, ==, X86_BOOT_MODE_LINUX64);
+    g_assert_cmphex(entry.rip, ==, 0x100200);
+    const uint8_t *zp = ram + X86_BOOT_INFO_ADDR;
+    g_test_message("%s: boot protocol %u.%02u, init_size %u", path, zp[0x207], zp[0x206],
+                   get32(zp + 0x260));
+    g_assert_cmphex(get32(zp + 0x202), ==, 0x53726448);
+    g_assert_cmpuint(zp[0x210], ==, 0xff);
+    unsigned setup_sects = image[0x1f1] ? (uint8_t)image[0x1f1] : 4;
+    g_assert_cmpmem(ram + 0x100000, 4096, image + (setup_sects + 1) * 512, 4096);
+    munmap(ram, ram_size);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -528,5 +591,6 @@ int main(int argc, char **argv)
     ADD("/kvm/x86-boot/bzimage/good", test_bzimage);
     ADD("/kvm/x86-boot/bzimage/malformed", test_bzimage_malformed);
 #undef ADD
+    g_test_add_func("/kvm/x86-boot/bzimage/host-kernel", test_bzimage_host_kernel);
     return g_test_run();
 }
