@@ -13,14 +13,6 @@
 static GMainLoop *main_loop;
 static bool exit_requested;
 
-static gboolean daemon_stop_loop(gpointer unused)
-{
-    if (main_loop) {
-        g_main_loop_quit(main_loop);
-    }
-    return G_SOURCE_REMOVE;
-}
-
 void daemon_run(void)
 {
     main_loop = g_main_loop_new(NULL, false);
@@ -39,8 +31,12 @@ void daemon_request_exit(ShutdownCause cause)
     exit_requested = true;
     hull_info("main", "exiting (%s)", ShutdownCause_str(cause));
     qapi_event_send_shutdown(false, cause);
-    /* Low priority: the reply being written and the event queue go out first. */
-    g_idle_add_full(G_PRIORITY_LOW, daemon_stop_loop, NULL, NULL);
+    /* The loop ends after the current dispatch (the reply to 'quit' is written by then);
+     * main() then writes the queued events and pending output before closing. Clients that
+     * keep sending cannot hold the exit back. */
+    if (main_loop) {
+        g_main_loop_quit(main_loop);
+    }
 }
 
 bool daemon_exit_requested(void)

@@ -155,3 +155,38 @@ def test_activation_rejects_non_listening_fd(hulld_path, workdir):
     os.close(fd)
     assert proc.returncode != 0
     assert "not a socket" in proc.stderr or "not a listening" in proc.stderr
+
+
+def test_sigterm_while_a_client_floods(hulld):
+    import threading
+
+    c = hulld.client().negotiate()
+    stop = threading.Event()
+
+    def flood():
+        try:
+            while not stop.is_set():
+                c.sock.sendall(b'{"execute": "query-status"}' * 100)
+        except OSError:
+            pass
+
+    def drain():
+        try:
+            while c.sock.recv(1 << 16):
+                pass
+        except OSError:
+            pass
+
+    threads = [threading.Thread(target=flood), threading.Thread(target=drain)]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)
+    try:
+        hulld.proc.send_signal(signal.SIGTERM)
+        # A client that never stops sending must not hold the exit back.
+        assert hulld.wait(10) == 0
+    finally:
+        stop.set()
+        c.sock.close()
+        for t in threads:
+            t.join(10)
