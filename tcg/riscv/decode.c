@@ -421,7 +421,7 @@ static bool decode_c1(uint32_t h, RiscvInsn *insn)
         if (imm6 == 0) {
             return insn_illegal(insn); /* c.lui with nzimm 0 is reserved */
         }
-        return insn_set(insn, RISCV_OP_LUI, rd, 0, 0, imm6 << 12);
+        return insn_set(insn, RISCV_OP_LUI, rd, 0, 0, (int64_t)((uint64_t)imm6 << 12));
     case 4:
         return decode_c1_alu(h, insn);
     case 5: { /* c.j */
