@@ -248,11 +248,30 @@ bool visit_in_enum(JsonNode *node, const QapiPath *path, const QEnumLookup *look
     return hull_error_setg(errp, "Parameter '%s' does not accept value '%s'", p, s);
 }
 
+/* Recursive schema types (a struct with a list of itself) would let a client nest values
+ * until the visitors, the free functions and the output visitor run out of stack. */
+static bool check_depth(const QapiPath *path, GError **errp)
+{
+    guint depth = 0;
+
+    for (const QapiPath *p = path; p; p = p->parent) {
+        if (++depth > QAPI_MAX_NESTING) {
+            g_autofree char *text = qapi_path_str(path);
+
+            return hull_error_setg(errp, "Parameter '%s' is nested too deeply", text);
+        }
+    }
+    return true;
+}
+
 bool visit_in_get_object(JsonNode *node, const QapiPath *path, JsonObject **obj,
                          GError **errp)
 {
     if (!JSON_NODE_HOLDS_OBJECT(node)) {
         return visit_error_type(path, "object", errp);
+    }
+    if (!check_depth(path, errp)) {
+        return false;
     }
     *obj = json_node_get_object(node);
     return true;
@@ -262,6 +281,9 @@ bool visit_in_get_array(JsonNode *node, const QapiPath *path, JsonArray **obj, G
 {
     if (!JSON_NODE_HOLDS_ARRAY(node)) {
         return visit_error_type(path, "array", errp);
+    }
+    if (!check_depth(path, errp)) {
+        return false;
     }
     *obj = json_node_get_array(node);
     return true;

@@ -12,6 +12,7 @@
  *   "Parameter 'P' expects an unsigned integer"   negative value for uint64/size
  *   "Parameter 'P' expects a finite number"        inf/nan for number
  *   "Parameter 'P' does not accept value 'V'"      not a value of the enum
+ *   "Parameter 'P' is nested too deeply"           more than QAPI_MAX_NESTING path levels
  * The path of the whole value being visited (no member name) reads "<root>".
  */
 #ifndef HULL_UTIL_QAPI_VISIT_CORE_H
@@ -24,6 +25,9 @@
  * NULL) the index in the parent array. Building one costs nothing; the text is only made
  * when an error is reported.
  */
+/* Objects and arrays deeper than this many path components are refused. */
+#define QAPI_MAX_NESTING 1024
+
 typedef struct QapiPath {
     const struct QapiPath *parent;
     const char *name;

@@ -222,6 +222,39 @@ static void test_recursive_and_paths(void)
            "Invalid parameter type for 'id', expected: string");
 }
 
+/* A Device whose children nest `levels` deep. */
+static char *nested_devices(int levels)
+{
+    GString *text = g_string_new(NULL);
+
+    for (int i = 0; i < levels; i++) {
+        g_string_append(text, "{\"id\": \"d\", \"backend\": {\"kind\": \"null\"}, "
+                              "\"children\": [");
+    }
+    g_string_append(text, "{\"id\": \"leaf\", \"backend\": {\"kind\": \"null\"}}");
+    for (int i = 0; i < levels; i++) {
+        g_string_append(text, "]}");
+    }
+    return g_string_free(text, false);
+}
+
+static void test_nesting_limit(void)
+{
+    g_autofree char *ok_text = nested_devices(400);
+    g_autofree char *bad_text = nested_devices(600);
+    g_autoptr(JsonNode) ok_node = parse(ok_text);
+    g_autoptr(JsonNode) bad_node = parse(bad_text);
+    g_autoptr(Device) dev = NULL;
+    g_autoptr(GError) err = NULL;
+
+    g_assert_true(visit_in_Device(ok_node, NULL, &dev, &err));
+    g_assert_no_error(err);
+    g_assert_false(visit_in_Device(bad_node, NULL, &dev, &err));
+    g_assert_null(dev);
+    g_assert_true(g_str_has_prefix(err->message, "Parameter 'children[0].children[0]."));
+    g_assert_true(g_str_has_suffix(err->message, "' is nested too deeply"));
+}
+
 static void test_scalar_type_errors(void)
 {
     static const struct {
@@ -363,6 +396,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qapi-visit/unions", test_unions);
     g_test_add_func("/qapi-visit/alternates", test_alternates);
     g_test_add_func("/qapi-visit/recursive-and-paths", test_recursive_and_paths);
+    g_test_add_func("/qapi-visit/nesting-limit", test_nesting_limit);
     g_test_add_func("/qapi-visit/mangled-names", test_mangled_names);
     g_test_add_func("/qapi-visit/builtin-lists", test_builtin_lists);
     g_test_add_func("/qapi-visit/enums", test_enums);
