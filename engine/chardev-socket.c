@@ -8,6 +8,7 @@
 #include <glib-unix.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -17,6 +18,9 @@
 #include "engine/lock.h"
 #include "util/error.h"
 #include "util/log.h"
+
+/* How long chardev-add may wait for a TCP server that does not answer. */
+#define CHARDEV_SOCKET_CONNECT_TIMEOUT_MS 5000
 
 typedef struct ChardevSocket {
     Chardev parent_obj;
@@ -79,35 +83,51 @@ static struct addrinfo *chardev_socket_resolve(ChardevSocket *s, bool passive, G
     return res;
 }
 
-static int chardev_socket_listen(ChardevSocket *s, GError **errp)
+static int chardev_socket_listen_unix(ChardevSocket *s, GError **errp)
 {
-    int fd = -1;
+    struct sockaddr_un addr;
+    struct stat st;
+    int fd;
 
-    if (s->path) {
-        struct sockaddr_un addr;
-        struct stat st;
-
-        if (!chardev_socket_unix_addr(s->path, &addr, errp)) {
-            return -1;
-        }
-        /* A stale socket from an earlier run is replaced; any other file is not. */
-        if (lstat(s->path, &st) == 0 && S_ISSOCK(st.st_mode)) {
-            unlink(s->path);
-        }
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 1) < 0) {
-            hull_error_setg_errno(errp, errno, "cannot listen on '%s'", s->path);
-            if (fd >= 0) {
-                close(fd);
-            }
-            return -1;
-        }
-        s->bound_path = g_strdup(s->path);
-        return fd;
+    if (!chardev_socket_unix_addr(s->path, &addr, errp)) {
+        return -1;
     }
+    /* A stale socket from an earlier run is replaced; any other file is not. */
+    if (lstat(s->path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+        unlink(s->path);
+    }
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 1) < 0) {
+        hull_error_setg_errno(errp, errno, "cannot listen on '%s'", s->path);
+        if (fd >= 0) {
+            close(fd);
+        }
+        return -1;
+    }
+    s->bound_path = g_strdup(s->path);
+    return fd;
+}
 
+/* Port 0 asks for any free port: the property then says which one we got. */
+static void chardev_socket_update_port(ChardevSocket *s, int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    in_port_t port;
+
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
+        return;
+    }
+    port = ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                    : ((struct sockaddr_in *)&ss)->sin_port;
+    g_free(s->port);
+    s->port = g_strdup_printf("%u", ntohs(port));
+}
+
+static int chardev_socket_listen_tcp(ChardevSocket *s, GError **errp)
+{
     struct addrinfo *res = chardev_socket_resolve(s, true, errp);
-    int err = 0;
+    int fd = -1, err = 0;
 
     if (!res) {
         return -1;
@@ -135,59 +155,74 @@ static int chardev_socket_listen(ChardevSocket *s, GError **errp)
                               s->port);
         return -1;
     }
-    {
-        /* Port 0 asks for any free port: report the one we got. */
-        struct sockaddr_storage ss;
-        socklen_t sl = sizeof(ss);
+    chardev_socket_update_port(s, fd);
+    return fd;
+}
 
-        if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
-            in_port_t port = ss.ss_family == AF_INET6
-                                 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                 : ((struct sockaddr_in *)&ss)->sin_port;
+static int chardev_socket_connect_unix(ChardevSocket *s, GError **errp)
+{
+    struct sockaddr_un addr;
+    int fd;
 
-            g_free(s->port);
-            s->port = g_strdup_printf("%u", ntohs(port));
+    if (!chardev_socket_unix_addr(s->path, &addr, errp)) {
+        return -1;
+    }
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+        hull_error_setg_errno(errp, errno, "cannot connect to '%s'", s->path);
+        if (fd >= 0) {
+            close(fd);
         }
+        return -1;
     }
     return fd;
 }
 
-static int chardev_socket_connect(ChardevSocket *s, GError **errp)
+/* connect() with a bound on how long the main thread can wait for a remote host. */
+static int chardev_socket_connect_timeout(int fd, const struct addrinfo *ai)
 {
-    int fd = -1, err = 0;
+    struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+    int err = 0;
+    socklen_t len = sizeof(err);
+    int rc;
 
-    if (s->path) {
-        struct sockaddr_un addr;
-
-        if (!chardev_socket_unix_addr(s->path, &addr, errp)) {
-            return -1;
-        }
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-            hull_error_setg_errno(errp, errno, "cannot connect to '%s'", s->path);
-            if (fd >= 0) {
-                close(fd);
-            }
-            return -1;
-        }
-        return fd;
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+        return 0;
     }
+    if (errno != EINPROGRESS) {
+        return errno;
+    }
+    do {
+        rc = poll(&pfd, 1, CHARDEV_SOCKET_CONNECT_TIMEOUT_MS);
+    } while (rc < 0 && errno == EINTR);
+    if (rc == 0) {
+        return ETIMEDOUT;
+    }
+    if (rc < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
+        return errno;
+    }
+    return err;
+}
 
+static int chardev_socket_connect_tcp(ChardevSocket *s, GError **errp)
+{
     struct addrinfo *res = chardev_socket_resolve(s, false, errp);
+    int fd = -1, err = 0;
 
     if (!res) {
         return -1;
     }
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                    ai->ai_protocol);
         if (fd < 0) {
             err = errno;
             continue;
         }
-        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+        err = chardev_socket_connect_timeout(fd, ai);
+        if (err == 0) {
             break;
         }
-        err = errno;
         close(fd);
         fd = -1;
     }
@@ -197,6 +232,16 @@ static int chardev_socket_connect(ChardevSocket *s, GError **errp)
                               s->port);
     }
     return fd;
+}
+
+static int chardev_socket_listen(ChardevSocket *s, GError **errp)
+{
+    return s->path ? chardev_socket_listen_unix(s, errp) : chardev_socket_listen_tcp(s, errp);
+}
+
+static int chardev_socket_connect(ChardevSocket *s, GError **errp)
+{
+    return s->path ? chardev_socket_connect_unix(s, errp) : chardev_socket_connect_tcp(s, errp);
 }
 
 static void chardev_socket_hup(Chardev *chr);

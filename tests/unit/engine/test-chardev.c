@@ -439,6 +439,11 @@ static void test_socket_tcp_pair(void)
 
     chardev_detach_frontend(server);
     remove_ok("srv");
+    /* Nobody listens there any more: a client without reconnect fails at once. */
+    g_assert_null(add(TYPE_CHARDEV_SOCKET, "cli", client_props, &err));
+    g_assert_nonnull(strstr(err->message, "Connection refused"));
+    g_clear_error(&err);
+    g_assert_null(chardev_find("cli"));
     fe_clear(&fs);
     fe_clear(&fc);
 }
