@@ -100,6 +100,10 @@ const char *chardev_get_id(Chardev *chr)
 bool chardev_attach_frontend(Chardev *chr, const ChardevFrontendOps *ops, void *opaque,
                              GError **errp)
 {
+    if (!OBJECT(chr)->realized) {
+        return hull_error_setg(errp, "chardev '%s' is not open",
+                               chardev_get_id(chr) ? chardev_get_id(chr) : "?");
+    }
     if (chr->fe_ops) {
         return hull_error_setg(errp, "chardev '%s' is already in use by another device",
                                chardev_get_id(chr) ? chardev_get_id(chr) : "?");
@@ -122,7 +126,8 @@ void chardev_detach_frontend(Chardev *chr)
 void chardev_write(Chardev *chr, const void *buf, size_t len)
 {
     ChardevClass *cc = CHARDEV_GET_CLASS(chr);
-    size_t kept = cc->write ? cc->write(chr, buf, len) : 0;
+    /* A closed backend (removed under a device that kept its link) takes nothing. */
+    size_t kept = cc->write && OBJECT(chr)->realized ? cc->write(chr, buf, len) : 0;
 
     chr->bytes_written += kept;
     chr->bytes_dropped += len - kept;

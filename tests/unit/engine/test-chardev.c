@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "engine/chardev.h"
+#include "engine/device.h"
 #include "engine/lock.h"
 #include "util/error.h"
 
@@ -541,6 +542,95 @@ static void test_pty(void)
     fe_clear(&fe);
 }
 
+/* ---- a device with a chardev property, as hw/ devices use it ---- */
+
+typedef struct TestSerial {
+    DeviceState parent_obj;
+    Object *chr;
+    TestFe fe;
+} TestSerial;
+
+static bool test_serial_realize(DeviceState *dev, GError **errp)
+{
+    TestSerial *ts = (TestSerial *)dev;
+
+    if (!ts->chr) {
+        return hull_error_setg(errp, "'chardev' is required");
+    }
+    return chardev_attach_frontend(CHARDEV(ts->chr), &fe_ops, &ts->fe, errp);
+}
+
+static void test_serial_unrealize(DeviceState *dev)
+{
+    chardev_detach_frontend(CHARDEV(((TestSerial *)dev)->chr));
+}
+
+static void test_serial_init(Object *obj)
+{
+    fe_init(&((TestSerial *)obj)->fe);
+}
+
+static void test_serial_finalize(Object *obj)
+{
+    fe_clear(&((TestSerial *)obj)->fe);
+}
+
+static void test_serial_class_init(ObjectClass *klass)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+
+    dc->realize = test_serial_realize;
+    dc->unrealize = test_serial_unrealize;
+}
+
+static const Property test_serial_props[] = {
+    PROP_CHARDEV("chardev", TestSerial, chr, "the backend"),
+    PROP_END,
+};
+
+static const TypeInfo test_serial_info = {
+    .name = "test-serial",
+    .parent = TYPE_DEVICE,
+    .instance_size = sizeof(TestSerial),
+    .instance_init = test_serial_init,
+    .instance_finalize = test_serial_finalize,
+    .class_init = test_serial_class_init,
+    .properties = test_serial_props,
+};
+TYPE_REGISTER(test_serial_info)
+
+static void test_device_frontend(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(Object) dev = object_new("test-serial", NULL);
+    TestSerial *ts = (TestSerial *)dev;
+    Chardev *chr = add_ok(TYPE_CHARDEV_RINGBUF, "con", "{}");
+    g_autofree char *out = NULL;
+
+    g_assert_false(object_property_parse(dev, "chardev", "missing", &err));
+    g_assert_error(err, HULL_ERROR, HULL_ERROR_DEVICE_NOT_FOUND);
+    g_clear_error(&err);
+    g_assert_true(object_property_parse(dev, "chardev", "con", NULL));
+    g_assert_true(device_realize(DEVICE(dev), NULL));
+
+    g_assert_true(chardev_ringbuf_write(chr, "in", CHARDEV_DATA_UTF8, NULL));
+    g_assert_cmpmem(ts->fe.rx->data, ts->fe.rx->len, "in", 2);
+    chardev_write(chr, "out", 3);
+    out = chardev_ringbuf_read(chr, 10, CHARDEV_DATA_UTF8, NULL);
+    g_assert_cmpstr(out, ==, "out");
+
+    g_assert_false(chardev_remove("con", &err));
+    g_clear_error(&err);
+    device_unrealize(DEVICE(dev));
+    /* The device's link still holds the object, but the id is free again; the closed
+     * backend takes nothing and cannot be attached to. */
+    remove_ok("con");
+    chardev_write(chr, "late", 4);
+    g_assert_cmpuint(chr->bytes_dropped, ==, 4);
+    g_assert_false(device_realize(DEVICE(dev), &err));
+    g_assert_nonnull(strstr(err->message, "is not open"));
+}
+
 int main(int argc, char **argv)
 {
     int rc;
@@ -557,6 +647,7 @@ int main(int argc, char **argv)
     g_test_add_func("/engine/chardev/socket-slow-reader", test_socket_slow_reader);
     g_test_add_func("/engine/chardev/fd", test_fd);
     g_test_add_func("/engine/chardev/pty", test_pty);
+    g_test_add_func("/engine/chardev/device-frontend", test_device_frontend);
     engine_lock();
     rc = g_test_run();
     engine_unlock();

@@ -573,6 +573,38 @@ static void test_translate_and_map(void)
     g_assert_cmpuint(len, ==, 0);
 }
 
+static void count_release(void *opaque)
+{
+    (*(unsigned *)opaque)++;
+}
+
+static void test_owner_outlives_views(void)
+{
+    static const MemoryRegionOps ops = {.read = test_dev_read, .write = test_dev_write};
+    g_autoptr(TestDevice) dev = test_dev_new();
+    g_autoptr(MemoryRegion) root = memory_region_new_container("root", UINT64_MAX);
+    g_autoptr(AddressSpace) as = NULL;
+    MemoryRegion *mmio = memory_region_new_mmio("dev", 0x10, &ops, dev);
+    unsigned released = 0;
+    FlatView *old;
+
+    memory_region_set_owner(mmio, &released, count_release);
+    map(root, 0x1000, mmio, 0);
+    as = address_space_new("test", root);
+
+    /* A vCPU holds the current view while the device is unplugged and dropped. */
+    old = address_space_get_flatview(as);
+    memory_region_del_subregion(root, mmio);
+    memory_region_unref(mmio);
+    g_assert_cmpuint(released, ==, 0);
+    g_assert_cmpuint(nr_sections(as), ==, 0);
+    /* The old view still dispatches to the device safely... */
+    g_assert_nonnull(flatview_lookup(old, 0x1000));
+    /* ...and the device goes when the last view that could reach it goes. */
+    flatview_unref(old);
+    g_assert_cmpuint(released, ==, 1);
+}
+
 /* A reader on another thread keeps reading while the main thread swaps what is mapped. */
 typedef struct RaceState {
     AddressSpace *as;
@@ -634,6 +666,7 @@ int main(int argc, char **argv)
     g_test_add_func("/engine/memory/allocation-failure", test_allocation_failure);
     g_test_add_func("/engine/memory/memfd", test_memfd);
     g_test_add_func("/engine/memory/translate-and-map", test_translate_and_map);
+    g_test_add_func("/engine/memory/owner-outlives-views", test_owner_outlives_views);
     g_test_add_func("/engine/memory/concurrent-readers", test_concurrent_readers);
     return g_test_run();
 }
