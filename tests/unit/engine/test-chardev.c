@@ -449,6 +449,44 @@ static void test_socket_tcp_pair(void)
     fe_clear(&fc);
 }
 
+static void test_socket_reconnect(void)
+{
+    g_autofree char *dir = temp_dir();
+    g_autofree char *path = g_build_filename(dir, "late.sock", NULL);
+    g_autofree char *client_props = g_strdup_printf("{\"path\": \"%s\", \"reconnect\": 1}",
+                                                    path);
+    g_autofree char *server_props = g_strdup_printf("{\"path\": \"%s\", \"server\": true}",
+                                                    path);
+    Chardev *client, *server;
+    TestFe fc, fs;
+
+    fe_init(&fc);
+    fe_init(&fs);
+    /* The client comes first and keeps trying; the server appears later. */
+    client = add_ok(TYPE_CHARDEV_SOCKET, "cli", client_props);
+    g_assert_true(chardev_attach_frontend(client, &fe_ops, &fc, NULL));
+    server = add_ok(TYPE_CHARDEV_SOCKET, "srv", server_props);
+    g_assert_true(chardev_attach_frontend(server, &fe_ops, &fs, NULL));
+    wait_events(&fc, "open ");
+    wait_events(&fs, "open ");
+
+    /* The server goes away and comes back: the client finds it again. */
+    chardev_detach_frontend(server);
+    remove_ok("srv");
+    wait_events(&fc, "open close ");
+    server = add_ok(TYPE_CHARDEV_SOCKET, "srv", server_props);
+    wait_events(&fc, "open close open ");
+    chardev_write(client, "again", 5);
+    g_assert_cmpuint(client->bytes_dropped, ==, 0);
+
+    chardev_detach_frontend(client);
+    remove_ok("cli");
+    remove_ok("srv");
+    rmdir(dir);
+    fe_clear(&fc);
+    fe_clear(&fs);
+}
+
 static void test_socket_slow_reader(void)
 {
     g_autofree char *dir = temp_dir();
@@ -644,6 +682,7 @@ int main(int argc, char **argv)
     g_test_add_func("/engine/chardev/file", test_file);
     g_test_add_func("/engine/chardev/socket-unix-server", test_socket_unix_server);
     g_test_add_func("/engine/chardev/socket-tcp-pair", test_socket_tcp_pair);
+    g_test_add_func("/engine/chardev/socket-reconnect", test_socket_reconnect);
     g_test_add_func("/engine/chardev/socket-slow-reader", test_socket_slow_reader);
     g_test_add_func("/engine/chardev/fd", test_fd);
     g_test_add_func("/engine/chardev/pty", test_pty);
