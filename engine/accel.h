@@ -40,7 +40,7 @@ struct AccelOps {
     bool (*init_machine)(AccelState *accel, GError **errp);
     void (*cleanup_machine)(AccelState *accel);
 
-    /* Memory topology changes, as MemoryListener callbacks (main thread, engine lock). */
+    /* Memory topology changes, as MemoryListener callbacks (engine lock held). */
     void (*region_add)(AccelState *accel, const MemorySection *section);
     void (*region_del)(AccelState *accel, const MemorySection *section);
     void (*memory_commit)(AccelState *accel);
@@ -60,7 +60,8 @@ struct AccelOps {
      * set. TCG needs nothing more; KVM signals the thread / sets immediate_exit. */
     void (*kick_vcpu)(CPUState *cpu);
 
-    /* Resets the vCPU's architectural state; main thread, vCPU parked. */
+    /* Resets the vCPU's architectural state; on the vCPU thread, engine lock held, the
+     * vCPU parked (cpus_reset_all). */
     void (*reset_vcpu)(CPUState *cpu);
 };
 

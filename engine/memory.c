@@ -68,8 +68,8 @@ struct AddressSpace {
 };
 
 /*
- * The topology is one per process and is only changed on the main thread under the
- * engine lock, so these need no lock of their own: the address spaces that must be
+ * The topology is one per process and only changes under the engine lock, so these need
+ * no lock of their own: the address spaces that must be
  * re-rendered after a change, and the transaction nesting state.
  */
 static GPtrArray *memory_address_spaces;

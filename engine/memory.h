@@ -111,8 +111,9 @@ int memory_region_get_fd(const MemoryRegion *mr);
 
 /*
  * Topology. Each change recomputes the flat view of every address space (once per
- * outermost transaction) and tells listeners. Changes happen on the main thread under
- * the engine lock; vCPU threads keep using the old view until they take a new one.
+ * outermost transaction) and tells listeners. Changes happen under the engine lock (on
+ * the main thread, or on a vCPU thread in a device's MMIO callback, e.g. a BAR being
+ * moved); other vCPU threads keep using the old view until they take a new one.
  *
  * Among overlapping subregions the higher priority wins; between equal priorities the
  * one added later wins. Holes in a container are unassigned.
@@ -141,8 +142,8 @@ typedef struct MemorySection {
 } MemorySection;
 
 /*
- * Called on the main thread under the engine lock after each commit that changed the
- * view: first region_del for every range that went away or changed, then region_add
+ * Called under the engine lock, on the thread that committed, after each commit that
+ * changed the view: first region_del for every range that went away or changed, then region_add
  * for every new one, then commit. Adding a listener replays region_add for the current
  * view; removing it sends region_del for each range.
  */

@@ -2,6 +2,7 @@
  * The object model: a type registry with single inheritance and interfaces, typed
  * property tables, reference-counted instances in a composition tree with paths, and
  * the enumeration that qom-list, qom-list-types and qom-list-properties report.
+ * Everything here runs under the engine lock, except object_ref/object_unref (atomic).
  */
 #ifndef HULL_ENGINE_OBJECT_H
 #define HULL_ENGINE_OBJECT_H
