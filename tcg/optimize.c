@@ -398,10 +398,30 @@ static bool fold_brcond(OptState *st, TCGOp *op)
     return false;
 }
 
+/* Whether the branch at ops[n] targets the next label, with nothing to jump over: for
+ * `br`, the ops in between are unreachable anyway; for `brcond` there must be none. */
+static bool branch_to_next(TCGContext *s, uint32_t n, const TCGOp *op)
+{
+    bool uncond = op->opc == INDEX_op_br;
+    TCGArg label = uncond ? op->args[0] : op->args[3];
+
+    for (uint32_t k = n + 1; k < s->nb_ops; k++) {
+        const TCGOp *next = &s->ops[k];
+        if (next->opc == INDEX_op_set_label) {
+            return next->args[0] == label;
+        }
+        if (next->opc != INDEX_op_discard && !uncond) {
+            return false;
+        }
+    }
+    return false;
+}
+
 void tcg_optimize(TCGContext *s)
 {
     OptState st = {.s = s, .epoch = 1};
     bool unreachable = false;
+    TCGArg resume_label = UINT64_MAX;
 
     st.cap = s->nb_temps + 64;
     st.info = g_new0(TempInfo, st.cap);
@@ -414,6 +434,10 @@ void tcg_optimize(TCGContext *s)
             continue;
         }
         if (opc == INDEX_op_set_label) {
+            if (op->args[0] == resume_label) {
+                unreachable = false;
+                resume_label = UINT64_MAX;
+            }
             if (s->labels[op->args[0]].refs == 0) {
                 /* Nothing branches here: fall-through only, the block continues. */
                 op->opc = INDEX_op_discard;
@@ -453,12 +477,19 @@ void tcg_optimize(TCGContext *s)
             fold_movcond(&st, op);
             break;
         case INDEX_op_brcond:
-            if (fold_brcond(&st, op)) {
+        case INDEX_op_br:
+            if (op->opc == INDEX_op_brcond && fold_brcond(&st, op)) {
                 unreachable = true;
             }
-            break;
-        case INDEX_op_br:
-            unreachable = true;
+            if (op->opc == INDEX_op_br) {
+                unreachable = true;
+            }
+            if (op->opc != INDEX_op_discard && branch_to_next(s, n, op)) {
+                /* The ops it jumps over are unreachable (and discarded) or absent;
+                 * execution goes on at the label, which no longer needs to exist. */
+                resume_label = op->opc == INDEX_op_br ? op->args[0] : op->args[3];
+                discard_op(&st, op);
+            }
             break;
         case INDEX_op_call: {
             unsigned cflags = (unsigned)op->args[op->nb_oargs + op->nb_iargs + TCG_CALL_ARG_FLAGS];

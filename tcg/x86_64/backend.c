@@ -471,6 +471,20 @@ static void gen_alu(TCGContext *s, TCGOp *op, X86Alu alu, bool commutative, bool
     TCGTemp *a = arg_temp(s, op->args[ia]);
     TCGTemp *b = arg_temp(s, op->args[ib]);
     bool a_scratch;
+
+    /* 0 - b: a negation of b. */
+    if (alu == ALU_SUB && !is_mul && a->kind == TCG_TEMP_CONST && a->val == 0) {
+        bool b_scratch;
+        X86Reg rb = temp_load_ex(s, b, ALL_ALLOCATABLE | REG_BIT(TCG_REG_ENV), &b_scratch);
+        X86Reg rd = reusable_input(s, op, ib, b_scratch) ? rb : reg_alloc(s, ALL_ALLOCATABLE);
+        emit_mov_rr(code, rd, rb);
+        emit_unary(code, UN_NEG, rd, w32);
+        if (w32) {
+            emit_ext(code, OPC_MOVSLQ, rd, rd);
+        }
+        set_output(s, d, rd);
+        return;
+    }
     X86Reg ra = temp_load_ex(s, a, ALL_ALLOCATABLE | REG_BIT(TCG_REG_ENV), &a_scratch);
     bool reuse = reusable_input(s, op, ia, a_scratch);
     X86Reg rd;
@@ -483,6 +497,20 @@ static void gen_alu(TCGContext *s, TCGOp *op, X86Alu alu, bool commutative, bool
         X86Reg rb = b_imm ? X86_NO_REG : temp_load(s, b);
         if (reuse) {
             rd = ra;
+        } else if (alu == ALU_ADD && !is_mul) {
+            /* A three-operand add: one lea instead of mov + add. */
+            rd = reg_alloc(s, ALL_ALLOCATABLE);
+            if (b_imm) {
+                emit_modrm_sib(code, OPC_LEA | (w32 ? 0 : OPC_W), rd, ra, X86_NO_REG, 0,
+                               (int32_t)b->val);
+            } else {
+                emit_modrm_sib(code, OPC_LEA | (w32 ? 0 : OPC_W), rd, ra, rb, 0, 0);
+            }
+            if (w32) {
+                emit_ext(code, OPC_MOVSLQ, rd, rd);
+            }
+            set_output(s, d, rd);
+            return;
         } else {
             rd = reg_alloc(s, ALL_ALLOCATABLE);
             emit_mov_rr(code, rd, ra);

@@ -225,8 +225,10 @@ static void test_binary_ops(Fixture *f, gconstpointer data)
         for (unsigned v = 0; v < V_COUNT; v++) {
             unsigned nconst = (v == V_CONST_A || v == V_CONST_B) ? 12 : 1;
             for (unsigned c = 0; c < nconst; c++) {
-                uint64_t cval = c < 6 ? edge_values[g_rand_int_range(rng, 0, G_N_ELEMENTS(edge_values))]
-                                      : pick_value(rng);
+                uint64_t cval = c == 0  ? 0 /* 0 - x is lowered as a negation */
+                                : c < 6 ? edge_values[g_rand_int_range(rng, 0,
+                                                                       G_N_ELEMENTS(edge_values))]
+                                        : pick_value(rng);
                 TCGContext *s = f->s;
                 tcg_func_start(s);
                 switch (v) {

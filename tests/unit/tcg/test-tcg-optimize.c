@@ -149,9 +149,25 @@ static void test_branch_folding(Fixture *f, gconstpointer data)
     tcg_gen_addi(s, f->r[1], f->r[1], 1);         /* unreachable */
     tcg_gen_set_label(s, l2);
     tcg_gen_addi(s, f->r[2], f->r[2], 1);
+    /* The taken branch jumps over dead code only: it goes, and so does its label. */
     check_ops(f, "add r0,r0,$1\n"
-                 "br L1\n"
-                 "set_label L1\n"
+                 "add r2,r2,$1\n");
+}
+
+static void test_branch_over_code(Fixture *f, gconstpointer data)
+{
+    TCGContext *s = f->s;
+    TCGLabel l1 = tcg_label_new(s), l2 = tcg_label_new(s);
+
+    tcg_gen_brcondi(s, TCG_COND_EQ, f->r[0], 0, l1); /* over reachable code: kept */
+    tcg_gen_addi(s, f->r[1], f->r[1], 1);
+    tcg_gen_set_label(s, l1);
+    tcg_gen_brcondi(s, TCG_COND_EQ, f->r[0], 5, l2); /* to the next op: dropped */
+    tcg_gen_set_label(s, l2);
+    tcg_gen_addi(s, f->r[2], f->r[2], 1);
+    check_ops(f, "brcond r0,$0,eq,L0\n"
+                 "add r1,r1,$1\n"
+                 "set_label L0\n"
                  "add r2,r2,$1\n");
 }
 
@@ -270,6 +286,7 @@ int main(int argc, char **argv)
     ADD("/tcg/optimize/commutative", test_commutative_constant_second);
     ADD("/tcg/optimize/dead-code", test_dead_code);
     ADD("/tcg/optimize/branch-folding", test_branch_folding);
+    ADD("/tcg/optimize/branch-over-code", test_branch_over_code);
     ADD("/tcg/optimize/unreachable", test_unreachable_after_exit);
     ADD("/tcg/optimize/setcond-movcond", test_setcond_movcond);
     ADD("/tcg/optimize/calls", test_calls);
