@@ -753,6 +753,19 @@ bool object_property_set_json_internal(Object *obj, const char *name, JsonNode *
     return property_set_json(obj, name, value, true, errp);
 }
 
+bool object_set_props_json(Object *obj, JsonObject *props, GError **errp)
+{
+    g_autoptr(GList) names = json_object_get_members(props);
+
+    for (GList *l = names; l; l = l->next) {
+        if (!object_property_set_json(obj, l->data, json_object_get_member(props, l->data),
+                                      errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* ---------------------------------------------------------------------------------------
  * Getters
  */

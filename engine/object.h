@@ -195,6 +195,9 @@ bool object_property_set_link(Object *obj, const char *name, Object *target, GEr
 bool object_property_parse(Object *obj, const char *name, const char *text, GError **errp);
 /* From a JSON value as QMP delivers it (null clears a link or string). */
 bool object_property_set_json(Object *obj, const char *name, JsonNode *value, GError **errp);
+/* Every member of a JSON object (device_add, chardev-add, blockdev-add arguments), in
+ * order; stops at the first failure. Meant for new objects that are dropped on error. */
+bool object_set_props_json(Object *obj, JsonObject *props, GError **errp);
 /* Internal variant used by constructors: ignores PROP_READONLY. */
 bool object_property_set_json_internal(Object *obj, const char *name, JsonNode *value,
                                        GError **errp);

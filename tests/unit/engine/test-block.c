@@ -51,15 +51,10 @@ static BlockNode *node_new(const char *type, const char *name, const char *props
                            GError **errp)
 {
     g_autoptr(JsonNode) root = json_from_string(props_json, NULL);
-    JsonObject *props = json_node_get_object(root);
-    g_autoptr(GList) names = json_object_get_members(props);
     g_autoptr(Object) obj = object_new(type, errp);
 
-    for (GList *l = names; l; l = l->next) {
-        if (!object_property_set_json(obj, l->data, json_object_get_member(props, l->data),
-                                      errp)) {
-            return NULL;
-        }
+    if (!object_set_props_json(obj, json_node_get_object(root), errp)) {
+        return NULL;
     }
     return blockdev_add(BLOCK_NODE(obj), name, errp) ? BLOCK_NODE(obj) : NULL;
 }

@@ -66,18 +66,10 @@ static void fe_clear(TestFe *fe)
 static Chardev *add(const char *type, const char *id, const char *props_json, GError **errp)
 {
     g_autoptr(JsonNode) root = json_from_string(props_json, NULL);
-    JsonObject *props = json_node_get_object(root);
-    g_autoptr(GList) names = json_object_get_members(props);
     g_autoptr(Object) obj = object_new(type, errp);
 
-    if (!obj) {
+    if (!obj || !object_set_props_json(obj, json_node_get_object(root), errp)) {
         return NULL;
-    }
-    for (GList *l = names; l; l = l->next) {
-        if (!object_property_set_json(obj, l->data, json_object_get_member(props, l->data),
-                                      errp)) {
-            return NULL;
-        }
     }
     if (!chardev_add(CHARDEV(obj), id, errp)) {
         return NULL;

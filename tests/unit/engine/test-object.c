@@ -343,6 +343,22 @@ static void test_json(void)
     g_assert_nonnull(err);
     g_clear_error(&err);
 
+    /* A whole argument object at once, as QMP delivers device_add's properties. */
+    {
+        JsonNode *args = json("{\"count\": 5, \"mode\": \"slow\", \"size\": \"2k\"}");
+        JsonNode *bad = json("{\"count\": 6, \"bogus\": 1}");
+
+        g_assert_true(object_set_props_json(obj, json_node_get_object(args), NULL));
+        g_assert_cmpuint(t->count, ==, 5);
+        g_assert_cmpstr(t->mode, ==, "slow");
+        g_assert_cmpuint(t->size, ==, 2048);
+        g_assert_false(object_set_props_json(obj, json_node_get_object(bad), &err));
+        g_assert_cmpstr(err->message, ==, "'test-dev' has no property 'bogus'");
+        g_clear_error(&err);
+        json_node_unref(args);
+        json_node_unref(bad);
+    }
+
     /* Read-only for clients, settable internally. */
     {
         JsonNode *node = json("\"S/N 2\"");
