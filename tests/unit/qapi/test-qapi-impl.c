@@ -72,6 +72,18 @@ ColorList *qmp_test_colors(ColorList *colors, GError **errp)
     return rev;
 }
 
+IncludedStruct *qmp_test_included(IncludedStruct *arg, GError **errp)
+{
+    IncludedStruct *ret = g_new0(IncludedStruct, 1);
+
+    ret->where = g_strdup_printf("included:%s", arg->where);
+#if defined(CONFIG_KVM) || defined(CONFIG_TCG)
+    ret->has_any_cond = arg->has_any_cond;
+    ret->any_cond = arg->any_cond + 1;
+#endif
+    return ret;
+}
+
 void qmp_test_quiet(GError **errp)
 {
     test_qapi_quiet_calls++;

@@ -255,6 +255,119 @@ static void test_nesting_limit(void)
     g_assert_true(g_str_has_suffix(err->message, "' is nested too deeply"));
 }
 
+/* A random JSON value, small, of any type. */
+static JsonNode *random_value(int depth)
+{
+    switch (g_test_rand_int_range(0, depth > 2 ? 6 : 8)) {
+    case 0:
+        return json_node_new(JSON_NODE_NULL);
+    case 1:
+        return json_node_init_int(json_node_alloc(), g_test_rand_int_range(-70000, 70000));
+    case 2:
+        return json_node_init_double(json_node_alloc(), g_test_rand_double());
+    case 3:
+        return json_node_init_boolean(json_node_alloc(), g_test_rand_bit());
+    case 4: {
+        static const char *const strings[] = { "", "file", "null", "socket", "red", "x" };
+
+        return json_node_init_string(json_node_alloc(),
+                                     strings[g_test_rand_int_range(0, G_N_ELEMENTS(strings))]);
+    }
+    case 5:
+        return json_node_init_int(json_node_alloc(), g_test_rand_bit() ? INT64_MAX : INT64_MIN);
+    case 6: {
+        JsonArray *a = json_array_new();
+
+        for (int i = g_test_rand_int_range(0, 3); i > 0; i--) {
+            json_array_add_element(a, random_value(depth + 1));
+        }
+        return qapi_node_take_array(a);
+    }
+    default: {
+        static const char *const keys[] = { "id", "backend", "kind", "path", "size", "alt",
+                                            "complex", "children", "port", "zz" };
+        JsonObject *o = json_object_new();
+
+        for (int i = g_test_rand_int_range(0, 4); i > 0; i--) {
+            json_object_set_member(o, keys[g_test_rand_int_range(0, G_N_ELEMENTS(keys))],
+                                   random_value(depth + 1));
+        }
+        return qapi_node_take_object(o);
+    }
+    }
+}
+
+/* Replaces one random value somewhere inside node (an object or array tree). */
+static void mutate(JsonNode *node, int depth)
+{
+    if (JSON_NODE_HOLDS_OBJECT(node)) {
+        JsonObject *o = json_node_get_object(node);
+        g_autoptr(GList) names = json_object_get_members(o);
+        const char *name;
+
+        if (!names || g_test_rand_int_range(0, 8) == 0) {
+            json_object_set_member(o, g_test_rand_bit() ? "zz" : "id", random_value(depth));
+            return;
+        }
+        name = g_list_nth_data(names, g_test_rand_int_range(0, g_list_length(names)));
+        if (g_test_rand_int_range(0, 3) == 0) {
+            json_object_set_member(o, name, random_value(depth));
+        } else if (g_test_rand_int_range(0, 6) == 0) {
+            json_object_remove_member(o, name);
+        } else {
+            mutate(json_object_get_member(o, name), depth + 1);
+        }
+    } else if (JSON_NODE_HOLDS_ARRAY(node)) {
+        JsonArray *a = json_node_get_array(node);
+        guint len = json_array_get_length(a);
+
+        if (len == 0 || g_test_rand_int_range(0, 4) == 0) {
+            json_array_add_element(a, random_value(depth));
+        } else {
+            mutate(json_array_get_element(a, g_test_rand_int_range(0, len)), depth + 1);
+        }
+    }
+}
+
+/* Random damage to a valid Device: never a crash, an error iff the result is invalid, and
+ * a success only if the output visitor gives back the same JSON. */
+static void test_random_input(void)
+{
+    const char *dev = "{\"id\": \"root\", \"backend\": {\"kind\": \"file\", \"path\": \"/p\", "
+                      "\"size\": 1}, \"alt\": 1, \"complex\": [1, 2], \"children\": [{\"id\": "
+                      "\"c\", \"backend\": {\"kind\": \"socket\", \"host\": \"h\", "
+                      "\"port\": 1}}]}";
+    int accepted = 0;
+
+    for (int i = 0; i < 3000; i++) {
+        g_autoptr(JsonNode) node = parse(dev);
+        g_autoptr(Device) obj = NULL;
+        g_autoptr(GError) err = NULL;
+
+        for (int n = g_test_rand_int_range(1, 4); n > 0; n--) {
+            mutate(node, 0);
+        }
+        if (visit_in_Device(node, NULL, &obj, &err)) {
+            g_autoptr(JsonNode) out = visit_out_Device(obj);
+            g_autoptr(Device) again = NULL;
+
+            g_assert_no_error(err);
+            /* Numbers may change representation (1 -> 1.0 in 'complex'), so compare by
+             * reading the output back in. */
+            g_assert_true(visit_in_Device(out, NULL, &again, &err));
+            accepted++;
+        } else {
+            g_assert_null(obj);
+            g_assert_nonnull(err);
+            g_assert_true(g_str_has_prefix(err->message, "Parameter '") ||
+                          g_str_has_prefix(err->message, "Invalid parameter type for '"));
+        }
+    }
+    g_test_message("%d of 3000 damaged inputs were still valid", accepted);
+    g_assert_cmpint(accepted, >, 0);
+    g_assert_cmpint(accepted, <, 3000);
+}
+
 static void test_scalar_type_errors(void)
 {
     static const struct {
@@ -397,6 +510,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qapi-visit/alternates", test_alternates);
     g_test_add_func("/qapi-visit/recursive-and-paths", test_recursive_and_paths);
     g_test_add_func("/qapi-visit/nesting-limit", test_nesting_limit);
+    g_test_add_func("/qapi-visit/random-input", test_random_input);
     g_test_add_func("/qapi-visit/mangled-names", test_mangled_names);
     g_test_add_func("/qapi-visit/builtin-lists", test_builtin_lists);
     g_test_add_func("/qapi-visit/enums", test_enums);

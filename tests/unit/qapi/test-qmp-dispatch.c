@@ -135,6 +135,13 @@ static void test_arguments(Fixture *f, gconstpointer data)
     assert_response(f, "{\"execute\": \"test-echo-any\"}", p, "{\"return\":null}");
     assert_response(f, "{\"execute\": \"test-manual\", \"arguments\": {\"x\": 21}}", p,
                     "{\"return\":42}");
+#if defined(CONFIG_KVM) || defined(CONFIG_TCG)
+    assert_response(f, "{\"execute\": \"test-included\", \"arguments\": {\"where\": \"w\", "
+                    "\"any-cond\": 1}}", p, "{\"return\":{\"where\":\"included:w\",\"any-cond\":2}}");
+#else
+    assert_error(f, "{\"execute\": \"test-included\", \"arguments\": {\"where\": \"w\", "
+                 "\"any-cond\": 1}}", false, p, "GenericError", "Parameter 'any-cond' is unexpected");
+#endif
 }
 
 static void test_boxed_union(Fixture *f, gconstpointer data)
