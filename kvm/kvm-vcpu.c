@@ -852,7 +852,11 @@ KvmVcpuExit kvm_vcpu_run(KvmVcpu *vcpu, GError **errp)
 
     for (;;) {
         if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
-            if (errno == EINTR || errno == EAGAIN) {
+            if (errno == EAGAIN) {
+                /* An AP waiting for INIT-SIPI got an event: KVM wants to be called again. */
+                continue;
+            }
+            if (errno == EINTR) {
                 result = KVM_VCPU_EXIT_KICKED;
             } else {
                 hull_error_setg_errno(errp, errno, "KVM_RUN on vCPU %u", vcpu->index);

@@ -14,7 +14,9 @@ static void guest_pio(void *opaque, uint16_t port, unsigned size, uint32_t count
     Guest *g = opaque;
 
     if (port == UART_THR && is_write && size == 1) {
+        g_mutex_lock(&g->lock);
         g_string_append_len(g->out, (const char *)data, count);
+        g_mutex_unlock(&g->lock);
     } else if (port == UART_LSR && !is_write && size == 1) {
         memset(data, LSR_THR_EMPTY, count);
     } else if (port == DEBUG_EXIT_PORT && is_write) {
@@ -92,13 +94,22 @@ GBytes *read_guest(const char *name)
 
 void guest_start(Guest *g, GBytes *image, const char *cmdline)
 {
+    guest_start_cpus(g, image, cmdline, 1);
+}
+
+void guest_start_cpus(Guest *g, GBytes *image, const char *cmdline, unsigned cpus)
+{
+    KvmVmConfig topology = { .cores = cpus };
+
     g_autoptr(GError) err = NULL;
 
     memset(g, 0, sizeof(*g));
     g->exit_code = -1;
     g->out = g_string_new(NULL);
     g->mmio_writes = g_array_new(FALSE, FALSE, sizeof(MmioWrite));
-    g->vm = kvm_vm_create(NULL, &err);
+    g_assert_cmpuint(cpus, <=, G_N_ELEMENTS(g->aps) + 1);
+    g_mutex_init(&g->lock);
+    g->vm = kvm_vm_create(&topology, &err);
     g_assert_no_error(err);
     g->ram = mmap(NULL, GUEST_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
                   -1, 0);
@@ -107,6 +118,10 @@ void guest_start(Guest *g, GBytes *image, const char *cmdline)
     g_assert_no_error(err);
     g->vcpu = kvm_vcpu_create(g->vm, 0, &guest_ops, g, &err);
     g_assert_no_error(err);
+    for (unsigned i = 1; i < cpus; i++) {
+        g->aps[g->n_aps++] = kvm_vcpu_create(g->vm, i, &guest_ops, g, &err);
+        g_assert_no_error(err);
+    }
 
     X86RamRange ram = { .gpa = 0, .size = GUEST_RAM_SIZE, .host = g->ram };
     X86E820Entry hole = { .addr = KVM_X86_RESERVED_BASE, .size = KVM_X86_RESERVED_SIZE,
@@ -124,11 +139,15 @@ void guest_start(Guest *g, GBytes *image, const char *cmdline)
 
 void guest_stop(Guest *g)
 {
+    for (unsigned i = 0; i < g->n_aps; i++) {
+        kvm_vcpu_free(g->aps[i]);
+    }
     g_clear_pointer(&g->vcpu, kvm_vcpu_free);
     g_clear_pointer(&g->vm, kvm_vm_free);
     munmap(g->ram, GUEST_RAM_SIZE);
     g_string_free(g->out, TRUE);
     g_array_unref(g->mmio_writes);
+    g_mutex_clear(&g->lock);
 }
 
 KvmVcpuExit guest_run(Guest *g, GError **errp)

@@ -38,6 +38,9 @@ typedef struct Guest {
     unsigned stray_pio;    /* accesses to ports no device here decodes */
     GArray *mmio_writes;   /* MmioWrite */
     unsigned mmio_reads;
+    KvmVcpu *aps[3];       /* vCPUs 1.. (reset state: waiting for INIT-SIPI) */
+    unsigned n_aps;
+    GMutex lock;           /* serial output written by several vCPU threads */
 } Guest;
 
 /* Skips the current test (saying why) unless /dev/kvm makes VMs. */
@@ -48,6 +51,8 @@ GBytes *read_guest(const char *name);
 
 /* Creates the VM, its RAM and vCPU 0, loads `image` with `cmdline` and sets the entry. */
 void guest_start(Guest *g, GBytes *image, const char *cmdline);
+/* The same with `cpus` vCPUs (one socket of `cpus` cores); the entry is set on vCPU 0. */
+void guest_start_cpus(Guest *g, GBytes *image, const char *cmdline, unsigned cpus);
 void guest_stop(Guest *g);
 
 /* Runs until the guest exits through the debug port or stops for another reason. */

@@ -269,6 +269,54 @@ static void test_kick(void)
     guest_stop(&g);
 }
 
+typedef struct ApThread {
+    KvmVcpu *vcpu;
+    KvmVcpuExit exit;
+    GError *err;
+} ApThread;
+
+static gpointer ap_thread(gpointer data)
+{
+    ApThread *ap = data;
+
+    ap->exit = kvm_vcpu_run(ap->vcpu, &ap->err);
+    return NULL;
+}
+
+static void test_smp_startup(void)
+{
+    if (!kvm_usable_or_skip()) {
+        return;
+    }
+    g_autoptr(GBytes) image = read_guest("smp.elf");
+    if (!image) {
+        return;
+    }
+    g_autoptr(GError) err = NULL;
+    Guest g;
+    guest_start_cpus(&g, image, NULL, 2);
+
+    /* The AP waits in KVM_RUN (in the kernel) until the BSP's INIT and start-up IPI. */
+    ApThread ap = { .vcpu = g.aps[0] };
+    GThread *thread = g_thread_new("ap", ap_thread, &ap);
+    KvmVcpuExit exit = guest_run(&g, &err);
+    g_assert_no_error(err);
+    g_assert_cmpint(exit, ==, KVM_VCPU_EXIT_KICKED);
+    g_assert_cmpint(g.exit_code, ==, 0);
+    g_assert_cmpstr(g.out->str, ==, "+BSP saw the AP\n");
+
+    /* The AP halted in its trampoline; a kick brings its thread back. */
+    kvm_vcpu_kick(ap.vcpu);
+    g_thread_join(thread);
+    g_assert_no_error(ap.err);
+    g_assert_cmpint(ap.exit, ==, KVM_VCPU_EXIT_KICKED);
+    struct kvm_sregs sregs;
+    g_assert_true(kvm_vcpu_get_sregs(ap.vcpu, &sregs, &err));
+    g_assert_cmphex(sregs.cs.base, ==, 0x10000);
+    g_assert_cmphex(sregs.cr0 & 1, ==, 0);
+    guest_stop(&g);
+}
+
 static void test_bad_entry_is_an_error(void)
 {
     if (!kvm_usable_or_skip()) {
@@ -327,6 +375,7 @@ int main(int argc, char **argv)
     g_test_add_func("/kvm/run/ioapic-irq", test_ioapic_irq);
     g_test_add_func("/kvm/run/string-io", test_string_io);
     g_test_add_func("/kvm/run/mmio-and-rom", test_mmio_and_rom);
+    g_test_add_func("/kvm/run/smp-startup", test_smp_startup);
     g_test_add_func("/kvm/run/bad-entry-error", test_bad_entry_is_an_error);
     g_test_add_func("/kvm/run/speed-probe", test_speed_probe);
     return g_test_run();
