@@ -140,7 +140,7 @@ void riscv_cpu_do_mret(CPURISCVState *env)
 
 /* ---- memory ---- */
 
-static RiscvRamWindow *riscv_bus_find_ram(RiscvCPU *cpu, uint64_t addr, unsigned size)
+static RiscvRamWindow *riscv_bus_find_ram(RiscvCPU *cpu, uint64_t addr, uint64_t size)
 {
     for (unsigned i = 0; i < cpu->bus.nr_ram; i++) {
         RiscvRamWindow *w = &cpu->bus.ram[i];
@@ -153,14 +153,17 @@ static RiscvRamWindow *riscv_bus_find_ram(RiscvCPU *cpu, uint64_t addr, unsigned
     return NULL;
 }
 
-void *riscv_mem_host_ptr(RiscvCPU *cpu, uint64_t addr, unsigned size, bool store)
+void *riscv_mem_host_ptr(RiscvCPU *cpu, uint64_t addr, uint64_t size, bool store)
 {
     RiscvRamWindow *w = riscv_bus_find_ram(cpu, addr, size);
 
-    if (!w || (store && w->readonly)) {
-        return NULL;
+    if (w) {
+        return store && w->readonly ? NULL : w->host + (addr - w->base);
     }
-    return w->host + (addr - w->base);
+    if (cpu->bus.ops && cpu->bus.ops->host_ptr) {
+        return cpu->bus.ops->host_ptr(cpu->bus.opaque, addr, size, store);
+    }
+    return NULL;
 }
 
 static inline bool riscv_is_aligned(uint64_t addr, unsigned size)

@@ -112,6 +112,13 @@ typedef struct RiscvBusOps {
     /* The platform's real-time counter (mtime) behind the `time` CSR; NULL: `time` is an
      * illegal instruction, which lets M-mode software emulate it. */
     uint64_t (*get_time)(void *opaque);
+    /*
+     * Optional RAM fast path beyond the windows: the host address of [addr, addr + size)
+     * when it is contiguous RAM (or ROM, for reads), else NULL. Lets a bus whose map
+     * changes at run time (the engine's AddressSpace) serve RAM directly; the JIT asks
+     * for whole pages when filling its TLB.
+     */
+    void *(*host_ptr)(void *opaque, uint64_t addr, uint64_t size, bool write);
 } RiscvBusOps;
 
 typedef struct RiscvBus {
@@ -218,9 +225,9 @@ bool riscv_mem_fetch16(RiscvCPU *cpu, uint64_t addr, uint16_t *parcel, RiscvTrap
  * first says the instruction is 32-bit). */
 bool riscv_cpu_fetch(RiscvCPU *cpu, uint32_t *insn, RiscvTrap *trap);
 
-/* The host address of a naturally aligned RAM access, or NULL outside RAM (and for
- * stores to read-only windows). */
-void *riscv_mem_host_ptr(RiscvCPU *cpu, uint64_t addr, unsigned size, bool store);
+/* The host address of [addr, addr + size) when it is RAM (a window, or the bus's host_ptr),
+ * or NULL (also for stores to read-only memory). */
+void *riscv_mem_host_ptr(RiscvCPU *cpu, uint64_t addr, uint64_t size, bool store);
 
 /* A-extension operations (size 4 or 8, sign-extended results like the instructions).
  * Misaligned or outside writable RAM: access fault (load fault for LR, store/AMO fault

@@ -1,10 +1,14 @@
 /*
  * Runs the guest ISA tests of tests/guest/riscv (bare-metal ELF images) on the reference
- * interpreter and on the JIT, with flat RAM at 0x80000000 and a QEMU-compatible test device at 0x100000,
- * the scaffolding that stands in for the virt board until hw/riscv/virt.c exists.
+ * interpreter and on the JIT, with RAM at 0x80000000 and a QEMU-compatible test device at
+ * 0x100000: once on a plain RAM window with bus callbacks, once on an engine AddressSpace
+ * through the bus adapter. Scaffolding until hw/riscv/virt.c runs them through QMP.
  */
 #include <glib.h>
+#include <string.h>
 
+#include "engine/memory.h"
+#include "tcg/riscv/bus.h"
 #include "tcg/riscv/cpu.h"
 #include "tcg/riscv/interp.h"
 #include "tcg/riscv/translate.h"
@@ -24,11 +28,15 @@ typedef struct TestBoard {
     uint32_t status; /* the value written to the test device */
     uint64_t time;
     bool timed_out;
+    /* The engine flavour: an address space with a RAM region and an MMIO test device. */
+    AddressSpace *as;
+    RiscvAddressSpaceBus asb;
 } TestBoard;
 
 typedef struct IsaCase {
     const char *image;
     bool jit;
+    bool engine;
 } IsaCase;
 
 static bool board_read(void *opaque, uint64_t addr, unsigned size, uint64_t *val)
@@ -65,6 +73,62 @@ static const RiscvBusOps board_ops = {
     .write = board_write,
     .get_time = board_time,
 };
+
+static MemTxResult test_device_read(void *opaque, uint64_t offset, unsigned size,
+                                    uint64_t *value)
+{
+    return board_read(opaque, TEST_DEVICE + offset, size, value) ? MEMTX_OK : MEMTX_ERROR;
+}
+
+static MemTxResult test_device_write(void *opaque, uint64_t offset, unsigned size,
+                                     uint64_t value)
+{
+    return board_write(opaque, TEST_DEVICE + offset, size, value) ? MEMTX_OK : MEMTX_ERROR;
+}
+
+static const MemoryRegionOps test_device_ops = {
+    .read = test_device_read,
+    .write = test_device_write,
+    .valid = {.min_size = 4, .max_size = 4},
+};
+
+/* RAM and the test device in an engine address space; the image goes in as a loader
+ * writes it. */
+static void board_init_engine(TestBoard *b, const ElfImage *image)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(MemoryRegion) root = memory_region_new_container("system", UINT64_MAX);
+    g_autoptr(MemoryRegion) ram = memory_region_new_ram("ram", RAM_SIZE, MEMORY_RAM_DEFAULT,
+                                                        &err);
+    g_autoptr(MemoryRegion) dev = memory_region_new_mmio("test", 0x1000, &test_device_ops, b);
+    RiscvBus bus;
+
+    g_assert_no_error(err);
+    g_assert_true(memory_region_add_subregion(root, RAM_BASE, ram, 0, &err));
+    g_assert_true(memory_region_add_subregion(root, TEST_DEVICE, dev, 0, &err));
+    b->as = address_space_new("memory", root);
+    for (unsigned i = 0; i < image->nr_segments; i++) {
+        const ElfSegment *seg = &image->segments[i];
+        g_assert_cmpuint(address_space_write_rom(b->as, seg->paddr, seg->data, seg->filesz),
+                         ==, MEMTX_OK);
+    }
+    b->asb = (RiscvAddressSpaceBus){.as = b->as, .get_time = board_time, .time_opaque = b};
+    riscv_bus_init_address_space(&bus, &b->asb);
+    riscv_cpu_init(&b->cpu, 0, image->entry, &bus);
+}
+
+static void board_init_flat(TestBoard *b, const ElfImage *image)
+{
+    RiscvBus bus = {.ops = &board_ops, .opaque = b, .nr_ram = 1};
+
+    b->ram = g_malloc0(RAM_SIZE);
+    for (unsigned i = 0; i < image->nr_segments; i++) {
+        const ElfSegment *seg = &image->segments[i];
+        memcpy(b->ram + (seg->paddr - RAM_BASE), seg->data, seg->filesz);
+    }
+    bus.ram[0] = (RiscvRamWindow){.host = b->ram, .base = RAM_BASE, .size = RAM_SIZE};
+    riscv_cpu_init(&b->cpu, 0, image->entry, &bus);
+}
 
 static void run_interp(TestBoard *b)
 {
@@ -126,8 +190,6 @@ static void run_image(gconstpointer data)
     g_autoptr(ElfImage) image = NULL;
     g_autoptr(GError) err = NULL;
     g_autofree TestBoard *b = g_new0(TestBoard, 1);
-    g_autofree uint8_t *ram = g_malloc0(RAM_SIZE);
-    RiscvBus bus = {.ops = &board_ops, .opaque = b, .nr_ram = 1};
     gsize len;
 
     if (!dir) {
@@ -147,18 +209,20 @@ static void run_image(gconstpointer data)
 
         g_assert_cmpuint(seg->paddr, >=, RAM_BASE);
         g_assert_cmpuint(seg->paddr + seg->memsz, <=, (uint64_t)RAM_BASE + RAM_SIZE);
-        memcpy(ram + (seg->paddr - RAM_BASE), seg->data, seg->filesz);
     }
-
-    b->ram = ram;
-    bus.ram[0] = (RiscvRamWindow){.host = ram, .base = RAM_BASE, .size = RAM_SIZE};
-    riscv_cpu_init(&b->cpu, 0, image->entry, &bus);
+    if (c->engine) {
+        board_init_engine(b, image);
+    } else {
+        board_init_flat(b, image);
+    }
 
     if (c->jit) {
         run_jit(b);
     } else {
         run_interp(b);
     }
+    g_clear_pointer(&b->as, address_space_free);
+    g_clear_pointer(&b->ram, g_free);
     g_assert_true(b->done);
     if (b->status != 0x5555) {
         g_error("%s failed check %u (status 0x%08x, pc 0x%" G_GINT64_MODIFIER "x)", name,
@@ -171,16 +235,19 @@ int main(int argc, char **argv)
     static const char *const images[] = {"arith", "shifts", "branches", "jumps", "mem",
                                          "muldiv", "atomic", "compressed", "csr", "traps"};
 
-    static IsaCase cases[2 * G_N_ELEMENTS(images)];
+    static IsaCase cases[4 * G_N_ELEMENTS(images)];
+    const size_t n = G_N_ELEMENTS(images);
 
     g_test_init(&argc, &argv, NULL);
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         IsaCase *c = &cases[i];
         g_autofree char *path = NULL;
 
-        c->image = images[i % G_N_ELEMENTS(images)];
-        c->jit = i >= G_N_ELEMENTS(images);
-        path = g_strdup_printf("/riscv/isa/%s/%s", c->jit ? "jit" : "interp", c->image);
+        c->image = images[i % n];
+        c->jit = (i / n) & 1;
+        c->engine = (i / n) & 2;
+        path = g_strdup_printf("/riscv/isa/%s%s/%s", c->jit ? "jit" : "interp",
+                               c->engine ? "-address-space" : "", c->image);
         g_test_add_data_func(path, c, run_image);
     }
     return g_test_run();
