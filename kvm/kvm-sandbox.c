@@ -29,12 +29,30 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(SeccompFilter, seccomp_filter_clear)
 
 /* Plain syscalls the run loop, locks, malloc, logging and thread exit use. */
 static const char *const vcpu_allowed_syscalls[] = {
-    "rt_sigprocmask", "rt_sigtimedwait", "rt_sigreturn", "tgkill", "getpid", "gettid",
-    "futex", "sched_yield", "nanosleep", "clock_nanosleep", "clock_gettime", "gettimeofday",
+    "rt_sigprocmask",
+    "rt_sigtimedwait",
+    "rt_sigreturn",
+    "tgkill",
+    "getpid",
+    "gettid",
+    "futex",
+    "sched_yield",
+    "nanosleep",
+    "clock_nanosleep",
+    "clock_gettime",
+    "gettimeofday",
     "restart_syscall",
-    "brk", "munmap", "mremap", "madvise",
-    "write", "writev", "sendmsg", "fstat", "newfstatat",
-    "exit", "exit_group",
+    "brk",
+    "munmap",
+    "mremap",
+    "madvise",
+    "write",
+    "writev",
+    "sendmsg",
+    "fstat",
+    "newfstatat",
+    "exit",
+    "exit_group",
 };
 
 static bool add_rule(SeccompFilter *f, int nr, const char *name, unsigned count,
@@ -69,7 +87,7 @@ static bool allow_without_exec(SeccompFilter *f, int nr, const char *name, GErro
 
 bool kvm_vcpu_sandbox_apply(KvmVcpu *vcpu, GError **errp)
 {
-    g_auto(SeccompFilter) f = { seccomp_init(SCMP_ACT_KILL_PROCESS) };
+    g_auto(SeccompFilter) f = {seccomp_init(SCMP_ACT_KILL_PROCESS)};
     int vcpu_fd = kvm_vcpu_get_fd(vcpu), vm_fd = kvm_vm_get_fd(kvm_vcpu_get_vm(vcpu));
 
     if (!f.ctx) {
@@ -87,8 +105,7 @@ bool kvm_vcpu_sandbox_apply(KvmVcpu *vcpu, GError **errp)
     }
     if (!allow_without_exec(&f, SCMP_SYS(mmap), "mmap", errp) ||
         !allow_without_exec(&f, SCMP_SYS(mprotect), "mprotect", errp) ||
-        !allow_ioctl(&f, vcpu_fd, KVM_RUN, errp) ||
-        !allow_ioctl(&f, vcpu_fd, KVM_GET_REGS, errp) ||
+        !allow_ioctl(&f, vcpu_fd, KVM_RUN, errp) || !allow_ioctl(&f, vcpu_fd, KVM_GET_REGS, errp) ||
         !allow_ioctl(&f, vcpu_fd, KVM_GET_SREGS, errp) ||
         !allow_ioctl(&f, vcpu_fd, KVM_SET_SIGNAL_MASK, errp) ||
         !allow_ioctl(&f, vm_fd, KVM_IRQ_LINE, errp)) {

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#define SPEED_RAM_SIZE  0x10000
-#define SPEED_CODE_ADDR 0x1000
-#define SPEED_EXIT_PORT 0x501
+#define SPEED_RAM_SIZE         0x10000
+#define SPEED_CODE_ADDR        0x1000
+#define SPEED_EXIT_PORT        0x501
 #define SPEED_MAX_INSTRUCTIONS 200000000u
 
 typedef struct SpeedRun {
@@ -21,8 +21,8 @@ typedef struct SpeedRun {
     bool done;
 } SpeedRun;
 
-static void speed_pio(void *opaque, uint16_t port, unsigned size, uint32_t count,
-                      bool is_write, uint8_t *data)
+static void speed_pio(void *opaque, uint16_t port, unsigned size, uint32_t count, bool is_write,
+                      uint8_t *data)
 {
     SpeedRun *run = opaque;
 
@@ -34,7 +34,7 @@ static void speed_pio(void *opaque, uint16_t port, unsigned size, uint32_t count
     }
 }
 
-static const KvmVcpuOps speed_ops = { .pio = speed_pio };
+static const KvmVcpuOps speed_ops = {.pio = speed_pio};
 
 typedef struct GuestRam {
     void *host;
@@ -50,7 +50,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GuestRam, guest_ram_free)
 
 bool kvm_measure_speed(const char *device, unsigned instructions, double *mips, GError **errp)
 {
-    KvmVmConfig config = { .device = device };
+    KvmVmConfig config = {.device = device};
     uint32_t iterations = MAX(instructions, 2u) / 2;
 
     if (instructions > SPEED_MAX_INSTRUCTIONS) {
@@ -61,8 +61,8 @@ bool kvm_measure_speed(const char *device, unsigned instructions, double *mips, 
     if (!vm) {
         return false;
     }
-    g_auto(GuestRam) ram = { mmap(NULL, SPEED_RAM_SIZE, PROT_READ | PROT_WRITE,
-                                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) };
+    g_auto(GuestRam) ram = {
+        mmap(NULL, SPEED_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)};
     if (ram.host == MAP_FAILED) {
         return hull_error_setg(errp, "cannot allocate guest RAM for the speed probe");
     }
@@ -70,18 +70,18 @@ bool kvm_measure_speed(const char *device, unsigned instructions, double *mips, 
         return false;
     }
     /* 32-bit code: mov ecx, N; 1: dec ecx; jnz 1b; mov dx, 0x501; out dx, al; hlt; jmp. */
-    uint8_t code[] = { 0xb9, 0, 0, 0, 0, 0x49, 0x75, 0xfd, 0x66, 0xba, 0x01, 0x05, 0xee,
-                       0xf4, 0xeb, 0xfd };
+    uint8_t code[] = {0xb9, 0,    0,    0,    0,    0x49, 0x75, 0xfd,
+                      0x66, 0xba, 0x01, 0x05, 0xee, 0xf4, 0xeb, 0xfd};
     memcpy(code + 1, &iterations, sizeof(iterations));
     memcpy((uint8_t *)ram.host + SPEED_CODE_ADDR, code, sizeof(code));
 
-    SpeedRun run = { 0 };
+    SpeedRun run = {0};
     g_autoptr(KvmVcpu) vcpu = kvm_vcpu_create(vm, 0, &speed_ops, &run, errp);
     if (!vcpu) {
         return false;
     }
     run.vcpu = vcpu;
-    X86BootEntry entry = { .mode = X86_BOOT_MODE_PVH, .rip = SPEED_CODE_ADDR };
+    X86BootEntry entry = {.mode = X86_BOOT_MODE_PVH, .rip = SPEED_CODE_ADDR};
     if (!kvm_vcpu_set_boot_entry(vcpu, &entry, errp)) {
         return false;
     }
@@ -114,7 +114,8 @@ bool kvm_fast_enough(double min_mips, char **reason)
     }
     if (mips < min_mips) {
         *reason = g_strdup_printf("KVM runs guests at %.1f MIPS (emulated?); this needs at "
-                                  "least %.0f", mips, min_mips);
+                                  "least %.0f",
+                                  mips, min_mips);
         return false;
     }
     *reason = NULL;

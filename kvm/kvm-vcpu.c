@@ -17,77 +17,77 @@
 #include <unistd.h>
 
 /* MSR numbers (Intel SDM vol. 4; KVM's paravirtual ones from its API docs). */
-#define MSR_IA32_TSC             0x10
-#define MSR_IA32_SYSENTER_CS     0x174
-#define MSR_IA32_SYSENTER_ESP    0x175
-#define MSR_IA32_SYSENTER_EIP    0x176
-#define MSR_IA32_MISC_ENABLE     0x1a0
-#define MSR_IA32_CR_PAT          0x277
-#define MSR_MTRR_DEF_TYPE        0x2ff
-#define MSR_STAR                 0xc0000081
-#define MSR_LSTAR                0xc0000082
-#define MSR_CSTAR                0xc0000083
-#define MSR_SYSCALL_MASK         0xc0000084
-#define MSR_KERNEL_GS_BASE       0xc0000102
-#define MSR_KVM_WALL_CLOCK_NEW   0x4b564d00
-#define MSR_KVM_SYSTEM_TIME_NEW  0x4b564d01
-#define MSR_KVM_ASYNC_PF_EN      0x4b564d02
-#define MSR_KVM_STEAL_TIME       0x4b564d03
-#define MSR_KVM_PV_EOI_EN        0x4b564d04
+#define MSR_IA32_TSC            0x10
+#define MSR_IA32_SYSENTER_CS    0x174
+#define MSR_IA32_SYSENTER_ESP   0x175
+#define MSR_IA32_SYSENTER_EIP   0x176
+#define MSR_IA32_MISC_ENABLE    0x1a0
+#define MSR_IA32_CR_PAT         0x277
+#define MSR_MTRR_DEF_TYPE       0x2ff
+#define MSR_STAR                0xc0000081
+#define MSR_LSTAR               0xc0000082
+#define MSR_CSTAR               0xc0000083
+#define MSR_SYSCALL_MASK        0xc0000084
+#define MSR_KERNEL_GS_BASE      0xc0000102
+#define MSR_KVM_WALL_CLOCK_NEW  0x4b564d00
+#define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01
+#define MSR_KVM_ASYNC_PF_EN     0x4b564d02
+#define MSR_KVM_STEAL_TIME      0x4b564d03
+#define MSR_KVM_PV_EOI_EN       0x4b564d04
 
-#define MISC_ENABLE_FAST_STRING  (1ull << 0)
-#define PAT_POWER_ON             0x0007040600070406ull
+#define MISC_ENABLE_FAST_STRING (1ull << 0)
+#define PAT_POWER_ON            0x0007040600070406ull
 /* MTRRs enabled, default type write-back: what firmware leaves and a direct boot needs. */
 #define MTRR_DEF_TYPE_WB_ENABLED ((1ull << 11) | 6)
 
 /* Local APIC registers (SDM vol. 3, "Local APIC register address map"). */
-#define APIC_REG_ID              0x20
-#define APIC_REG_TPR             0x80
-#define APIC_REG_LDR             0xd0
-#define APIC_REG_DFR             0xe0
-#define APIC_REG_SVR             0xf0
-#define APIC_REG_ISR             0x100 /* ISR, TMR, IRR: 8 registers each, to 0x270 */
-#define APIC_REG_IRR_END         0x280
-#define APIC_REG_ESR             0x280
-#define APIC_REG_ICR_LOW         0x300
-#define APIC_REG_ICR_HIGH        0x310
-#define APIC_REG_LVT_CMCI        0x2f0
-#define APIC_REG_LVT_TIMER       0x320
-#define APIC_REG_LVT_LINT0       0x350
-#define APIC_REG_LVT_LINT1       0x360
-#define APIC_REG_LVT_ERROR       0x370
-#define APIC_REG_TIMER_ICR       0x380
-#define APIC_REG_TIMER_CCR       0x390
-#define APIC_REG_TIMER_DCR       0x3e0
-#define APIC_LVT_MASKED          (1u << 16)
-#define APIC_DM_NMI              (4u << 8)
-#define APIC_DM_EXTINT           (7u << 8)
+#define APIC_REG_ID        0x20
+#define APIC_REG_TPR       0x80
+#define APIC_REG_LDR       0xd0
+#define APIC_REG_DFR       0xe0
+#define APIC_REG_SVR       0xf0
+#define APIC_REG_ISR       0x100 /* ISR, TMR, IRR: 8 registers each, to 0x270 */
+#define APIC_REG_IRR_END   0x280
+#define APIC_REG_ESR       0x280
+#define APIC_REG_ICR_LOW   0x300
+#define APIC_REG_ICR_HIGH  0x310
+#define APIC_REG_LVT_CMCI  0x2f0
+#define APIC_REG_LVT_TIMER 0x320
+#define APIC_REG_LVT_LINT0 0x350
+#define APIC_REG_LVT_LINT1 0x360
+#define APIC_REG_LVT_ERROR 0x370
+#define APIC_REG_TIMER_ICR 0x380
+#define APIC_REG_TIMER_CCR 0x390
+#define APIC_REG_TIMER_DCR 0x3e0
+#define APIC_LVT_MASKED    (1u << 16)
+#define APIC_DM_NMI        (4u << 8)
+#define APIC_DM_EXTINT     (7u << 8)
 
-#define APIC_DEFAULT_BASE        0xfee00000ull
-#define APIC_BASE_BSP            (1ull << 8)
-#define APIC_BASE_ENABLE         (1ull << 11)
+#define APIC_DEFAULT_BASE 0xfee00000ull
+#define APIC_BASE_BSP     (1ull << 8)
+#define APIC_BASE_ENABLE  (1ull << 11)
 
-#define CR0_PE (1ull << 0)
-#define CR0_ET (1ull << 4)
-#define CR0_NE (1ull << 5)
-#define CR0_WP (1ull << 16)
-#define CR0_NW (1ull << 29)
-#define CR0_CD (1ull << 30)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
+#define CR0_PE   (1ull << 0)
+#define CR0_ET   (1ull << 4)
+#define CR0_NE   (1ull << 5)
+#define CR0_WP   (1ull << 16)
+#define CR0_NW   (1ull << 29)
+#define CR0_CD   (1ull << 30)
+#define CR0_PG   (1ull << 31)
+#define CR4_PAE  (1ull << 5)
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
 
-#define CPUID_1_ECX_HYPERVISOR (1u << 31)
-#define CPUID_1_EDX_HTT        (1u << 28)
+#define CPUID_1_ECX_HYPERVISOR   (1u << 31)
+#define CPUID_1_EDX_HTT          (1u << 28)
 #define KVM_CPUID_SIGNATURE_LEAF 0x40000000
 #define KVM_CPUID_FEATURES_LEAF  0x40000001
 
 /* Offsets in the XSAVE area (SDM vol. 1, 13.4). */
-#define XSAVE_FCW        0
-#define XSAVE_MXCSR      24
-#define XSAVE_XSTATE_BV  512
-#define XSTATE_X87_SSE   0x3ull
+#define XSAVE_FCW       0
+#define XSAVE_MXCSR     24
+#define XSAVE_XSTATE_BV 512
+#define XSTATE_X87_SSE  0x3ull
 
 struct KvmVcpu {
     KvmVm *vm;
@@ -112,12 +112,18 @@ struct KvmVcpu {
 const char *kvm_vcpu_exit_name(KvmVcpuExit exit)
 {
     switch (exit) {
-    case KVM_VCPU_EXIT_KICKED: return "kicked";
-    case KVM_VCPU_EXIT_HALTED: return "halted";
-    case KVM_VCPU_EXIT_RESET: return "reset requested";
-    case KVM_VCPU_EXIT_SHUTDOWN: return "shutdown requested";
-    case KVM_VCPU_EXIT_CRASH: return "guest crashed";
-    case KVM_VCPU_EXIT_ERROR: return "error";
+    case KVM_VCPU_EXIT_KICKED:
+        return "kicked";
+    case KVM_VCPU_EXIT_HALTED:
+        return "halted";
+    case KVM_VCPU_EXIT_RESET:
+        return "reset requested";
+    case KVM_VCPU_EXIT_SHUTDOWN:
+        return "shutdown requested";
+    case KVM_VCPU_EXIT_CRASH:
+        return "guest crashed";
+    case KVM_VCPU_EXIT_ERROR:
+        return "error";
     }
     return "unknown";
 }
@@ -145,8 +151,7 @@ uint32_t kvm_x86_apic_id(const KvmVmConfig *topo, uint32_t index)
            ((index / threads) % cores) << thread_bits | (index % threads);
 }
 
-static struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c, uint32_t function,
-                                           uint32_t index)
+static struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c, uint32_t function, uint32_t index)
 {
     for (uint32_t i = 0; i < c->nent; i++) {
         struct kvm_cpuid_entry2 *e = &c->entries[i];
@@ -170,8 +175,8 @@ static void cpuid_remove(struct kvm_cpuid2 *c, uint32_t function)
     c->nent = out;
 }
 
-static struct kvm_cpuid_entry2 *cpuid_add(struct kvm_cpuid2 *c, uint32_t function,
-                                          uint32_t index, uint32_t flags)
+static struct kvm_cpuid_entry2 *cpuid_add(struct kvm_cpuid2 *c, uint32_t function, uint32_t index,
+                                          uint32_t flags)
 {
     struct kvm_cpuid_entry2 *e = &c->entries[c->nent++];
 
@@ -188,10 +193,12 @@ static void cpuid_set_extended_topology(struct kvm_cpuid2 *c, uint32_t leaf,
 {
     uint32_t threads = MAX(topo->threads, 1u), cores = MAX(topo->cores, 1u);
     uint32_t thread_bits = bits_for(threads), core_bits = bits_for(cores);
-    const struct { uint32_t shift, count, type; } levels[] = {
-        { thread_bits, threads, 1 },
-        { thread_bits + core_bits, threads * cores, 2 },
-        { 0, 0, 0 },
+    const struct {
+        uint32_t shift, count, type;
+    } levels[] = {
+        {thread_bits, threads, 1},
+        {thread_bits + core_bits, threads * cores, 2},
+        {0, 0, 0},
     };
 
     cpuid_remove(c, leaf);
@@ -297,7 +304,7 @@ static void kvm_kick_handler(int sig)
 
 static gpointer kvm_install_kick_handler(gpointer data)
 {
-    struct sigaction sa = { .sa_handler = kvm_kick_handler };
+    struct sigaction sa = {.sa_handler = kvm_kick_handler};
 
     sigemptyset(&sa.sa_mask);
     /* No SA_RESTART: KVM_RUN must return EINTR. */
@@ -342,8 +349,7 @@ KvmVcpu *kvm_vcpu_create(KvmVm *vm, uint32_t index, const KvmVcpuOps *ops, void 
     /* KVM's vCPU id is the APIC ID on x86. */
     vcpu->fd = ioctl(kvm_vm_get_fd(vm), KVM_CREATE_VCPU, (unsigned long)vcpu->apic_id);
     if (vcpu->fd < 0) {
-        hull_error_setg_errno(errp, errno, "KVM_CREATE_VCPU %u (APIC ID %u)", index,
-                              vcpu->apic_id);
+        hull_error_setg_errno(errp, errno, "KVM_CREATE_VCPU %u (APIC ID %u)", index, vcpu->apic_id);
         return NULL;
     }
     vcpu->vm = vm;
@@ -438,25 +444,28 @@ static bool vcpu_ioctl(KvmVcpu *vcpu, unsigned long request, void *arg, const ch
 
 static bool kvm_vcpu_reset_msrs(KvmVcpu *vcpu, GError **errp)
 {
-    static const struct { uint32_t index; uint64_t value; } reset_msrs[] = {
-        { MSR_IA32_TSC, 0 },
-        { MSR_IA32_SYSENTER_CS, 0 },
-        { MSR_IA32_SYSENTER_ESP, 0 },
-        { MSR_IA32_SYSENTER_EIP, 0 },
-        { MSR_IA32_MISC_ENABLE, MISC_ENABLE_FAST_STRING },
-        { MSR_IA32_CR_PAT, PAT_POWER_ON },
-        { MSR_MTRR_DEF_TYPE, MTRR_DEF_TYPE_WB_ENABLED },
-        { MSR_STAR, 0 },
-        { MSR_LSTAR, 0 },
-        { MSR_CSTAR, 0 },
-        { MSR_SYSCALL_MASK, 0 },
-        { MSR_KERNEL_GS_BASE, 0 },
+    static const struct {
+        uint32_t index;
+        uint64_t value;
+    } reset_msrs[] = {
+        {MSR_IA32_TSC, 0},
+        {MSR_IA32_SYSENTER_CS, 0},
+        {MSR_IA32_SYSENTER_ESP, 0},
+        {MSR_IA32_SYSENTER_EIP, 0},
+        {MSR_IA32_MISC_ENABLE, MISC_ENABLE_FAST_STRING},
+        {MSR_IA32_CR_PAT, PAT_POWER_ON},
+        {MSR_MTRR_DEF_TYPE, MTRR_DEF_TYPE_WB_ENABLED},
+        {MSR_STAR, 0},
+        {MSR_LSTAR, 0},
+        {MSR_CSTAR, 0},
+        {MSR_SYSCALL_MASK, 0},
+        {MSR_KERNEL_GS_BASE, 0},
         /* Paravirtual features a previous boot may have switched on. */
-        { MSR_KVM_SYSTEM_TIME_NEW, 0 },
-        { MSR_KVM_WALL_CLOCK_NEW, 0 },
-        { MSR_KVM_ASYNC_PF_EN, 0 },
-        { MSR_KVM_STEAL_TIME, 0 },
-        { MSR_KVM_PV_EOI_EN, 0 },
+        {MSR_KVM_SYSTEM_TIME_NEW, 0},
+        {MSR_KVM_WALL_CLOCK_NEW, 0},
+        {MSR_KVM_ASYNC_PF_EN, 0},
+        {MSR_KVM_STEAL_TIME, 0},
+        {MSR_KVM_PV_EOI_EN, 0},
     };
     g_autofree struct kvm_msrs *msrs =
         g_malloc0(sizeof(*msrs) + G_N_ELEMENTS(reset_msrs) * sizeof(struct kvm_msr_entry));
@@ -473,8 +482,8 @@ static bool kvm_vcpu_reset_msrs(KvmVcpu *vcpu, GError **errp)
         return hull_error_setg_errno(errp, errno, "KVM_SET_MSRS on vCPU %u", vcpu->index);
     }
     if ((uint32_t)set != msrs->nmsrs) {
-        return hull_error_setg(errp, "KVM refused MSR 0x%x on vCPU %u",
-                               msrs->entries[set].index, vcpu->index);
+        return hull_error_setg(errp, "KVM refused MSR 0x%x on vCPU %u", msrs->entries[set].index,
+                               vcpu->index);
     }
     return true;
 }
@@ -494,7 +503,7 @@ static bool kvm_vcpu_reset_fpu(KvmVcpu *vcpu, GError **errp)
     if (!vcpu_ioctl(vcpu, KVM_SET_XSAVE, area, "KVM_SET_XSAVE", errp)) {
         return false;
     }
-    struct kvm_xcrs xcrs = { .nr_xcrs = 1, .xcrs = { { .xcr = 0, .value = 1 } } };
+    struct kvm_xcrs xcrs = {.nr_xcrs = 1, .xcrs = {{.xcr = 0, .value = 1}}};
     return vcpu_ioctl(vcpu, KVM_SET_XCRS, &xcrs, "KVM_SET_XCRS", errp);
 }
 
@@ -542,9 +551,13 @@ static bool kvm_vcpu_reset_lapic(KvmVcpu *vcpu, GError **errp)
 
 static void segment_real(struct kvm_segment *s, uint16_t selector, uint8_t type)
 {
-    *s = (struct kvm_segment) {
-        .base = (uint64_t)selector << 4, .limit = 0xffff, .selector = selector,
-        .type = type, .present = 1, .s = 1,
+    *s = (struct kvm_segment){
+        .base = (uint64_t)selector << 4,
+        .limit = 0xffff,
+        .selector = selector,
+        .type = type,
+        .present = 1,
+        .s = 1,
     };
 }
 
@@ -560,29 +573,26 @@ bool kvm_vcpu_reset(KvmVcpu *vcpu, GError **errp)
     sregs.cs.base = 0xffff0000;
     segment_real(&sregs.ds, 0, 3);
     sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
-    sregs.ldt = (struct kvm_segment) { .limit = 0xffff, .type = 2, .present = 1 };
-    sregs.tr = (struct kvm_segment) { .limit = 0xffff, .type = 0xb, .present = 1 };
-    sregs.gdt = (struct kvm_dtable) { .limit = 0xffff };
-    sregs.idt = (struct kvm_dtable) { .limit = 0xffff };
+    sregs.ldt = (struct kvm_segment){.limit = 0xffff, .type = 2, .present = 1};
+    sregs.tr = (struct kvm_segment){.limit = 0xffff, .type = 0xb, .present = 1};
+    sregs.gdt = (struct kvm_dtable){.limit = 0xffff};
+    sregs.idt = (struct kvm_dtable){.limit = 0xffff};
     sregs.cr0 = CR0_CD | CR0_NW | CR0_ET;
     sregs.cr2 = sregs.cr3 = sregs.cr4 = sregs.cr8 = 0;
     sregs.efer = 0;
-    sregs.apic_base = APIC_DEFAULT_BASE | APIC_BASE_ENABLE |
-                      (vcpu->index == 0 ? APIC_BASE_BSP : 0);
+    sregs.apic_base = APIC_DEFAULT_BASE | APIC_BASE_ENABLE | (vcpu->index == 0 ? APIC_BASE_BSP : 0);
     if (!vcpu_ioctl(vcpu, KVM_SET_SREGS, &sregs, "KVM_SET_SREGS", errp)) {
         return false;
     }
 
     struct kvm_cpuid_entry2 *leaf1 = cpuid_find(vcpu->cpuid, 1, 0);
     struct kvm_regs regs = {
-        .rip = 0xfff0,
-        .rflags = 0x2,
-        .rdx = leaf1 ? leaf1->eax : 0, /* family, model, stepping */
+        .rip = 0xfff0, .rflags = 0x2, .rdx = leaf1 ? leaf1->eax : 0, /* family, model, stepping */
     };
     if (!vcpu_ioctl(vcpu, KVM_SET_REGS, &regs, "KVM_SET_REGS", errp)) {
         return false;
     }
-    struct kvm_debugregs dbg = { .dr6 = 0xffff0ff0, .dr7 = 0x400 };
+    struct kvm_debugregs dbg = {.dr6 = 0xffff0ff0, .dr7 = 0x400};
     if (!vcpu_ioctl(vcpu, KVM_SET_DEBUGREGS, &dbg, "KVM_SET_DEBUGREGS", errp) ||
         !kvm_vcpu_reset_fpu(vcpu, errp) || !kvm_vcpu_reset_msrs(vcpu, errp) ||
         !kvm_vcpu_reset_lapic(vcpu, errp)) {
@@ -624,15 +634,14 @@ bool kvm_vcpu_set_boot_entry(KvmVcpu *vcpu, const X86BootEntry *entry, GError **
     if (!kvm_vcpu_get_sregs(vcpu, &sregs, errp)) {
         return false;
     }
-    sregs.cs = segment_from_descriptor(long_mode ? X86_GDT_CODE64 : X86_GDT_CODE32,
-                                       X86_BOOT_CS);
+    sregs.cs = segment_from_descriptor(long_mode ? X86_GDT_CODE64 : X86_GDT_CODE32, X86_BOOT_CS);
     sregs.ds = segment_from_descriptor(X86_GDT_DATA, X86_BOOT_DS);
     sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
     sregs.tr = segment_from_descriptor(X86_GDT_TSS, X86_BOOT_TSS);
-    sregs.ldt = (struct kvm_segment) { .type = 2, .present = 1, .unusable = 1 };
-    sregs.gdt = (struct kvm_dtable) { .base = entry->gdt_base, .limit = entry->gdt_limit };
+    sregs.ldt = (struct kvm_segment){.type = 2, .present = 1, .unusable = 1};
+    sregs.gdt = (struct kvm_dtable){.base = entry->gdt_base, .limit = entry->gdt_limit};
     /* No IDT: an exception before the guest installs one triple-faults (a reset exit). */
-    sregs.idt = (struct kvm_dtable) { 0 };
+    sregs.idt = (struct kvm_dtable){0};
     if (long_mode) {
         sregs.cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
         sregs.cr3 = entry->cr3;
@@ -646,7 +655,7 @@ bool kvm_vcpu_set_boot_entry(KvmVcpu *vcpu, const X86BootEntry *entry, GError **
     if (!vcpu_ioctl(vcpu, KVM_SET_SREGS, &sregs, "KVM_SET_SREGS", errp)) {
         return false;
     }
-    struct kvm_regs regs = { .rip = entry->rip, .rflags = 0x2 };
+    struct kvm_regs regs = {.rip = entry->rip, .rflags = 0x2};
     if (long_mode) {
         regs.rsi = entry->info;
     } else {
@@ -694,7 +703,7 @@ static bool kvm_vcpu_prepare_thread(KvmVcpu *vcpu, GError **errp)
 static void kvm_vcpu_ack_kick(KvmVcpu *vcpu)
 {
     sigset_t kick;
-    struct timespec zero = { 0 };
+    struct timespec zero = {0};
 
     sigemptyset(&kick);
     sigaddset(&kick, KVM_KICK_SIGNAL);
@@ -721,8 +730,7 @@ static void kvm_vcpu_dispatch_pio(KvmVcpu *vcpu)
     bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
 
     if (vcpu->ops && vcpu->ops->pio) {
-        vcpu->ops->pio(vcpu->opaque, run->io.port, run->io.size, run->io.count, is_write,
-                       data);
+        vcpu->ops->pio(vcpu->opaque, run->io.port, run->io.size, run->io.count, is_write, data);
     } else if (!is_write) {
         memset(data, 0xff, (size_t)run->io.size * run->io.count);
     }
@@ -743,10 +751,14 @@ static void kvm_vcpu_dispatch_mmio(KvmVcpu *vcpu)
 static const char *internal_error_name(uint32_t suberror)
 {
     switch (suberror) {
-    case KVM_INTERNAL_ERROR_EMULATION: return "instruction emulation failed";
-    case KVM_INTERNAL_ERROR_SIMUL_EX: return "exception while delivering an exception";
-    case KVM_INTERNAL_ERROR_DELIVERY_EV: return "event delivery failed";
-    case KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON: return "unexpected exit reason";
+    case KVM_INTERNAL_ERROR_EMULATION:
+        return "instruction emulation failed";
+    case KVM_INTERNAL_ERROR_SIMUL_EX:
+        return "exception while delivering an exception";
+    case KVM_INTERNAL_ERROR_DELIVERY_EV:
+        return "event delivery failed";
+    case KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON:
+        return "unexpected exit reason";
     }
     return "unknown suberror";
 }
@@ -755,18 +767,18 @@ static void kvm_vcpu_describe_internal_error(KvmVcpu *vcpu, GError **errp)
 {
     struct kvm_run *run = vcpu->run;
     g_autoptr(GString) data = g_string_new(NULL);
-    struct kvm_regs regs = { 0 };
+    struct kvm_regs regs = {0};
     uint32_t n = MIN(run->internal.ndata, (uint32_t)G_N_ELEMENTS(run->internal.data));
 
     for (uint32_t i = 0; i < n; i++) {
-        g_string_append_printf(data, " 0x%" G_GINT64_MODIFIER "x",
-                               (guint64)run->internal.data[i]);
+        g_string_append_printf(data, " 0x%" G_GINT64_MODIFIER "x", (guint64)run->internal.data[i]);
     }
     kvm_vcpu_get_regs(vcpu, &regs, NULL);
-    hull_error_setg(errp, "KVM internal error on vCPU %u: %s (suberror %u) at RIP 0x%"
-                    G_GINT64_MODIFIER "x; data:%s", vcpu->index,
-                    internal_error_name(run->internal.suberror), run->internal.suberror,
-                    (guint64)regs.rip, data->len ? data->str : " none");
+    hull_error_setg(errp,
+                    "KVM internal error on vCPU %u: %s (suberror %u) at RIP 0x%" G_GINT64_MODIFIER
+                    "x; data:%s",
+                    vcpu->index, internal_error_name(run->internal.suberror),
+                    run->internal.suberror, (guint64)regs.rip, data->len ? data->str : " none");
 }
 
 /* One exit: true to go on running, false to return `*result`. */
@@ -819,18 +831,18 @@ static bool kvm_vcpu_handle_exit(KvmVcpu *vcpu, KvmVcpuExit *result, GError **er
             return false;
         }
         *result = KVM_VCPU_EXIT_ERROR;
-        return hull_error_setg(errp, "unknown system event %u on vCPU %u",
-                               run->system_event.type, vcpu->index);
+        return hull_error_setg(errp, "unknown system event %u on vCPU %u", run->system_event.type,
+                               vcpu->index);
     case KVM_EXIT_INTERNAL_ERROR:
         kvm_vcpu_describe_internal_error(vcpu, errp);
         *result = KVM_VCPU_EXIT_ERROR;
         return false;
     case KVM_EXIT_FAIL_ENTRY:
         *result = KVM_VCPU_EXIT_ERROR;
-        return hull_error_setg(errp, "KVM could not enter vCPU %u: hardware entry failure "
+        return hull_error_setg(errp,
+                               "KVM could not enter vCPU %u: hardware entry failure "
                                "reason 0x%" G_GINT64_MODIFIER "x on host CPU %u",
-                               vcpu->index,
-                               (guint64)run->fail_entry.hardware_entry_failure_reason,
+                               vcpu->index, (guint64)run->fail_entry.hardware_entry_failure_reason,
                                run->fail_entry.cpu);
     }
     *result = KVM_VCPU_EXIT_ERROR;

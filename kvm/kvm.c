@@ -15,16 +15,17 @@
 #include <unistd.h>
 
 #define KVM_EXPECTED_API_VERSION 12
-#define KVM_PAGE_SIZE 4096ull
+#define KVM_PAGE_SIZE            4096ull
 /* Cap on KVM_GET_SUPPORTED_CPUID growth: real hosts report well under 100 entries. */
 #define KVM_MAX_CPUID_ENTRIES 1024
-#define KVM_MAX_MSR_INDICES 4096
+#define KVM_MAX_MSR_INDICES   4096
 
 typedef struct KvmCap {
     int cap;
     const char *name;
 } KvmCap;
 
+/* clang-format off */
 #define CAP(c) { c, #c }
 /* Every capability the VM and vCPU code relies on, checked before anything is created. */
 static const KvmCap kvm_required_caps[] = {
@@ -42,6 +43,7 @@ static const KvmCap kvm_required_caps[] = {
     CAP(KVM_CAP_NR_MEMSLOTS),
 };
 #undef CAP
+/* clang-format on */
 
 struct KvmVm {
     KvmVmConfig config;
@@ -51,12 +53,12 @@ struct KvmVm {
     size_t xsave_size;
     uint32_t max_slots;
     bool readonly_mem;
-    GArray *slots;        /* KvmRamSlot, unordered */
-    GArray *free_slots;   /* uint32_t slot numbers released for reuse */
+    GArray *slots;      /* KvmRamSlot, unordered */
+    GArray *free_slots; /* uint32_t slot numbers released for reuse */
     uint32_t next_slot;
     struct kvm_cpuid2 *cpuid;
-    GArray *msr_indices;  /* uint32_t, sorted */
-    int vcpus;
+    GArray *msr_indices; /* uint32_t, sorted */
+    gint vcpus;          /* atomic: vCPUs are created on their own threads */
 };
 
 int kvm_ioctl_retry(int fd, unsigned long request, void *arg)
@@ -74,7 +76,8 @@ static bool kvm_check_caps(int kvm_fd, GError **errp)
     int version = ioctl(kvm_fd, KVM_GET_API_VERSION, 0);
 
     if (version < 0) {
-        return hull_error_setg_errno(errp, errno, "the device does not answer "
+        return hull_error_setg_errno(errp, errno,
+                                     "the device does not answer "
                                      "KVM_GET_API_VERSION (not a KVM device?)");
     }
     if (version != KVM_EXPECTED_API_VERSION) {
@@ -83,8 +86,8 @@ static bool kvm_check_caps(int kvm_fd, GError **errp)
     }
     for (size_t i = 0; i < G_N_ELEMENTS(kvm_required_caps); i++) {
         if (ioctl(kvm_fd, KVM_CHECK_EXTENSION, kvm_required_caps[i].cap) <= 0) {
-            return hull_error_set(errp, HULL_ERROR_KVM_MISSING_CAP,
-                                  "KVM lacks the capability %s", kvm_required_caps[i].name);
+            return hull_error_set(errp, HULL_ERROR_KVM_MISSING_CAP, "KVM lacks the capability %s",
+                                  kvm_required_caps[i].name);
         }
     }
     return true;
@@ -97,11 +100,15 @@ static int kvm_open_device(const char *path, GError **errp)
     if (fd < 0) {
         int err = errno;
         if (err == ENOENT) {
-            hull_error_setg(errp, "%s does not exist (no KVM in the host kernel, or the "
-                            "kvm module is not loaded)", path);
+            hull_error_setg(errp,
+                            "%s does not exist (no KVM in the host kernel, or the "
+                            "kvm module is not loaded)",
+                            path);
         } else if (err == EACCES || err == EPERM) {
-            hull_error_setg(errp, "permission denied opening %s (the user needs access "
-                            "to it, usually through the kvm group)", path);
+            hull_error_setg(errp,
+                            "permission denied opening %s (the user needs access "
+                            "to it, usually through the kvm group)",
+                            path);
         } else {
             hull_error_setg_errno(errp, err, "cannot open %s", path);
         }
@@ -118,10 +125,12 @@ void kvm_probe(const char *path, KvmProbeResult *result)
     path = path ? path : KVM_DEVICE_PATH;
     memset(result, 0, sizeof(*result));
     if (stat(path, &st) < 0) {
-        result->reason = errno == ENOENT
-            ? g_strdup_printf("%s does not exist (no KVM in the host kernel, or the kvm "
-                              "module is not loaded)", path)
-            : g_strdup_printf("cannot stat %s: %s", path, g_strerror(errno));
+        result->reason =
+            errno == ENOENT
+                ? g_strdup_printf("%s does not exist (no KVM in the host kernel, or the kvm "
+                                  "module is not loaded)",
+                                  path)
+                : g_strdup_printf("cannot stat %s: %s", path, g_strerror(errno));
         return;
     }
     result->present = true;
@@ -129,7 +138,7 @@ void kvm_probe(const char *path, KvmProbeResult *result)
         result->reason = g_strdup_printf("%s is not a character device", path);
         return;
     }
-    KvmVmConfig config = { .device = path };
+    KvmVmConfig config = {.device = path};
     g_autoptr(KvmVm) vm = kvm_vm_create(&config, &err);
     if (!vm) {
         result->reason = g_strdup(err->message);
@@ -171,7 +180,7 @@ static gint compare_u32(gconstpointer a, gconstpointer b)
 
 static bool kvm_fetch_msr_indices(KvmVm *vm, GError **errp)
 {
-    struct kvm_msr_list probe = { .nmsrs = 0 };
+    struct kvm_msr_list probe = {.nmsrs = 0};
 
     /* The first call fails with E2BIG and tells the count. */
     if (ioctl(vm->kvm_fd, KVM_GET_MSR_INDEX_LIST, &probe) < 0 && errno != E2BIG) {
@@ -232,7 +241,7 @@ static bool kvm_vm_setup(KvmVm *vm, GError **errp)
         return hull_error_setg_errno(errp, errno, "KVM_CREATE_IRQCHIP");
     }
     /* The dummy speaker puts port 0x61 in the kernel too, next to the PIT it gates. */
-    struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+    struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
     if (kvm_ioctl_retry(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
         return hull_error_setg_errno(errp, errno, "KVM_CREATE_PIT2");
     }
@@ -276,7 +285,7 @@ void kvm_vm_free(KvmVm *vm)
     if (!vm) {
         return;
     }
-    g_assert(vm->vcpus == 0);
+    g_assert(g_atomic_int_get(&vm->vcpus) == 0);
     if (vm->vm_fd >= 0) {
         close(vm->vm_fd);
     }
@@ -337,18 +346,18 @@ bool kvm_vm_has_msr(const KvmVm *vm, uint32_t index)
 
 void kvm_vm_vcpu_created(KvmVm *vm)
 {
-    vm->vcpus++;
+    g_atomic_int_inc(&vm->vcpus);
 }
 
 void kvm_vm_vcpu_freed(KvmVm *vm)
 {
-    g_assert(vm->vcpus > 0);
-    vm->vcpus--;
+    g_assert(g_atomic_int_get(&vm->vcpus) > 0);
+    g_atomic_int_dec_and_test(&vm->vcpus);
 }
 
 bool kvm_vm_set_irq(KvmVm *vm, uint32_t gsi, bool level, GError **errp)
 {
-    struct kvm_irq_level irq = { .irq = gsi, .level = level };
+    struct kvm_irq_level irq = {.irq = gsi, .level = level};
 
     if (kvm_ioctl_retry(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0) {
         return hull_error_setg_errno(errp, errno, "KVM_IRQ_LINE (GSI %u)", gsi);
@@ -358,7 +367,7 @@ bool kvm_vm_set_irq(KvmVm *vm, uint32_t gsi, bool level, GError **errp)
 
 static bool kvm_vm_irqfd(KvmVm *vm, int eventfd, uint32_t gsi, uint32_t flags, GError **errp)
 {
-    struct kvm_irqfd irqfd = { .fd = (uint32_t)eventfd, .gsi = gsi, .flags = flags };
+    struct kvm_irqfd irqfd = {.fd = (uint32_t)eventfd, .gsi = gsi, .flags = flags};
 
     if (eventfd < 0) {
         return hull_error_setg(errp, "invalid eventfd %d for GSI %u", eventfd, gsi);
@@ -385,13 +394,15 @@ static bool kvm_check_range(uint64_t gpa, uint64_t size, const void *host, GErro
         return hull_error_setg(errp, "empty memory range at 0x%" G_GINT64_MODIFIER "x", gpa);
     }
     if ((gpa | size | (uintptr_t)host) & (KVM_PAGE_SIZE - 1)) {
-        return hull_error_setg(errp, "memory range 0x%" G_GINT64_MODIFIER "x+0x%"
-                               G_GINT64_MODIFIER "x (host %p) is not page aligned",
+        return hull_error_setg(errp,
+                               "memory range 0x%" G_GINT64_MODIFIER "x+0x%" G_GINT64_MODIFIER
+                               "x (host %p) is not page aligned",
                                gpa, size, host);
     }
     if (gpa + size < gpa) {
-        return hull_error_setg(errp, "memory range 0x%" G_GINT64_MODIFIER "x+0x%"
-                               G_GINT64_MODIFIER "x wraps around", gpa, size);
+        return hull_error_setg(
+            errp, "memory range 0x%" G_GINT64_MODIFIER "x+0x%" G_GINT64_MODIFIER "x wraps around",
+            gpa, size);
     }
     return true;
 }
@@ -418,7 +429,8 @@ bool kvm_set_memory_region(KvmVm *vm, uint32_t slot, uint64_t guest_phys, uint64
         .userspace_addr = (uintptr_t)host_ptr,
     };
     if (kvm_ioctl_retry(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
-        return hull_error_setg_errno(errp, errno, "KVM_SET_USER_MEMORY_REGION slot %u "
+        return hull_error_setg_errno(errp, errno,
+                                     "KVM_SET_USER_MEMORY_REGION slot %u "
                                      "(0x%" G_GINT64_MODIFIER "x+0x%" G_GINT64_MODIFIER "x)",
                                      slot, guest_phys, size);
     }
@@ -442,8 +454,9 @@ static int kvm_find_exact_slot(const KvmVm *vm, uint64_t gpa, uint64_t size, GEr
 
     if (i < 0 || g_array_index(vm->slots, KvmRamSlot, i).gpa != gpa ||
         g_array_index(vm->slots, KvmRamSlot, i).size != size) {
-        hull_error_setg(errp, "no memory slot maps exactly 0x%" G_GINT64_MODIFIER "x+0x%"
-                        G_GINT64_MODIFIER "x", gpa, size);
+        hull_error_setg(
+            errp, "no memory slot maps exactly 0x%" G_GINT64_MODIFIER "x+0x%" G_GINT64_MODIFIER "x",
+            gpa, size);
         return -1;
     }
     return i;
@@ -458,9 +471,10 @@ bool kvm_vm_map_ram(KvmVm *vm, uint64_t gpa, uint64_t size, void *host, bool rea
     for (guint i = 0; i < vm->slots->len; i++) {
         const KvmRamSlot *s = &g_array_index(vm->slots, KvmRamSlot, i);
         if (gpa < s->gpa + s->size && s->gpa < gpa + size) {
-            return hull_error_setg(errp, "memory range 0x%" G_GINT64_MODIFIER "x+0x%"
-                                   G_GINT64_MODIFIER "x overlaps slot %u (0x%"
-                                   G_GINT64_MODIFIER "x+0x%" G_GINT64_MODIFIER "x)",
+            return hull_error_setg(errp,
+                                   "memory range 0x%" G_GINT64_MODIFIER "x+0x%" G_GINT64_MODIFIER
+                                   "x overlaps slot %u (0x%" G_GINT64_MODIFIER
+                                   "x+0x%" G_GINT64_MODIFIER "x)",
                                    gpa, size, s->slot, s->gpa, s->size);
         }
     }
@@ -481,8 +495,7 @@ bool kvm_vm_map_ram(KvmVm *vm, uint64_t gpa, uint64_t size, void *host, bool rea
     } else {
         vm->next_slot++;
     }
-    KvmRamSlot s = { .slot = slot, .gpa = gpa, .size = size, .host = host,
-                     .readonly = readonly };
+    KvmRamSlot s = {.slot = slot, .gpa = gpa, .size = size, .host = host, .readonly = readonly};
     g_array_append_val(vm->slots, s);
     return true;
 }
@@ -522,8 +535,7 @@ bool kvm_vm_remap_ram(KvmVm *vm, uint64_t gpa, uint64_t size, void *host, bool r
     if (!kvm_set_memory_region(vm, s->slot, gpa, size, host, readonly, errp)) {
         /* Put the old mapping back so the guest does not lose the range. */
         g_autoptr(GError) restore_err = NULL;
-        if (!kvm_set_memory_region(vm, s->slot, gpa, size, s->host, s->readonly,
-                                   &restore_err)) {
+        if (!kvm_set_memory_region(vm, s->slot, gpa, size, s->host, s->readonly, &restore_err)) {
             hull_error("kvm", "memory slot %u lost: %s", s->slot, restore_err->message);
             uint32_t slot = s->slot;
             g_array_remove_index_fast(vm->slots, i);

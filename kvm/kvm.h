@@ -23,9 +23,9 @@
 
 /* What query-accels / query-kvm report about the host's KVM. */
 typedef struct KvmProbeResult {
-    bool present;  /* the device node exists */
-    bool usable;   /* it opens, speaks API 12, has every capability Hull needs, makes a VM */
-    char *reason;  /* why not usable (NULL when usable) */
+    bool present; /* the device node exists */
+    bool usable;  /* it opens, speaks API 12, has every capability Hull needs, makes a VM */
+    char *reason; /* why not usable (NULL when usable) */
 } KvmProbeResult;
 
 /* Probes `path` (NULL: KVM_DEVICE_PATH). Never fails; the result says what works. */
@@ -35,11 +35,11 @@ void kvm_probe_result_clear(KvmProbeResult *result);
 typedef struct KvmVm KvmVm;
 
 typedef struct KvmVmConfig {
-    const char *device;  /* NULL: KVM_DEVICE_PATH */
+    const char *device; /* NULL: KVM_DEVICE_PATH */
     /* Topology used for APIC IDs and CPUID (zero means 1). */
     uint32_t sockets;
-    uint32_t cores;      /* per socket */
-    uint32_t threads;    /* per core */
+    uint32_t cores;   /* per socket */
+    uint32_t threads; /* per core */
 } KvmVmConfig;
 
 /*
@@ -84,8 +84,9 @@ bool kvm_set_memory_region(KvmVm *vm, uint32_t slot, uint64_t guest_phys, uint64
  * from region_add / region_del for RAM and ROM sections (section->gpa, ->size, ->host,
  * ->readonly). Ranges must not overlap a mapped one; unmap and remap name an existing
  * range exactly. Remap changes the host memory or read-only flag of a range (KVM cannot
- * change them in place, so it deletes and re-creates the slot). Main thread only (under
- * the engine lock); vCPUs may keep running, KVM updates slots atomically for them.
+ * change them in place, so it deletes and re-creates the slot: a vCPU touching the range
+ * in between sees an MMIO exit, as it would between a listener's region_del and
+ * region_add). Main thread only, under the engine lock; vCPUs may keep running.
  */
 bool kvm_vm_map_ram(KvmVm *vm, uint64_t gpa, uint64_t size, void *host, bool readonly,
                     GError **errp);

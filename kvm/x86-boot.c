@@ -9,8 +9,8 @@
 #include <elf.h>
 #include <string.h>
 
-#define PAGE_SIZE 0x1000ull
-#define LEGACY_HOLE_START 0xa0000ull  /* VGA and BIOS: no RAM reported here */
+#define PAGE_SIZE         0x1000ull
+#define LEGACY_HOLE_START 0xa0000ull /* VGA and BIOS: no RAM reported here */
 #define LEGACY_HOLE_END   0x100000ull
 
 /* PVH: the start-of-day structure (version 1, with the memory map). */
@@ -22,22 +22,22 @@
 #define HVM_MODLIST_ADDR         (X86_BOOT_INFO_ADDR + 0x40)
 
 /* bzImage setup header and zero page offsets (Documentation/arch/x86/boot.rst). */
-#define BZ_SETUP_SECTS      0x1f1
-#define BZ_BOOT_FLAG        0x1fe
-#define BZ_JUMP             0x200
-#define BZ_HEADER_MAGIC     0x202
-#define BZ_VERSION          0x206
-#define BZ_TYPE_OF_LOADER   0x210
-#define BZ_LOADFLAGS        0x211
-#define BZ_RAMDISK_IMAGE    0x218
-#define BZ_RAMDISK_SIZE     0x21c
-#define BZ_CMD_LINE_PTR     0x228
-#define BZ_INITRD_ADDR_MAX  0x22c
-#define BZ_XLOADFLAGS       0x236
-#define BZ_CMDLINE_SIZE     0x238
-#define BZ_INIT_SIZE        0x260
-#define BZ_HEADER_MIN_END   0x264 /* through init_size */
-#define BZ_HEADER_MAX_END   0x290 /* where the zero page's next field starts */
+#define BZ_SETUP_SECTS       0x1f1
+#define BZ_BOOT_FLAG         0x1fe
+#define BZ_JUMP              0x200
+#define BZ_HEADER_MAGIC      0x202
+#define BZ_VERSION           0x206
+#define BZ_TYPE_OF_LOADER    0x210
+#define BZ_LOADFLAGS         0x211
+#define BZ_RAMDISK_IMAGE     0x218
+#define BZ_RAMDISK_SIZE      0x21c
+#define BZ_CMD_LINE_PTR      0x228
+#define BZ_INITRD_ADDR_MAX   0x22c
+#define BZ_XLOADFLAGS        0x236
+#define BZ_CMDLINE_SIZE      0x238
+#define BZ_INIT_SIZE         0x260
+#define BZ_HEADER_MIN_END    0x264 /* through init_size */
+#define BZ_HEADER_MAX_END    0x290 /* where the zero page's next field starts */
 #define ZP_EXT_RAMDISK_IMAGE 0x0c0
 #define ZP_EXT_RAMDISK_SIZE  0x0c4
 #define ZP_EXT_CMD_LINE_PTR  0x0c8
@@ -51,9 +51,9 @@
 #define BZ_STARTUP_64_OFFSET 0x200
 
 /* Page-table bits for the identity map. */
-#define PTE_PRESENT 0x1ull
-#define PTE_RW      0x2ull
-#define PTE_PS      0x80ull
+#define PTE_PRESENT        0x1ull
+#define PTE_RW             0x2ull
+#define PTE_PS             0x80ull
 #define X86_BOOT_PDPT_ADDR (X86_BOOT_PML4_ADDR + PAGE_SIZE)
 #define X86_BOOT_PD_ADDR   (X86_BOOT_PML4_ADDR + 2 * PAGE_SIZE)
 
@@ -170,12 +170,12 @@ bool x86_boot_build_e820(const X86BootConfig *c, X86E820Entry *out, size_t max, 
 {
     size_t n = 0;
 
-#define E820_ADD(a, s, t)                                                                      \
-    do {                                                                                       \
-        if (n == max) {                                                                        \
-            return hull_error_setg(errp, "the memory map needs more than %zu entries", max);   \
-        }                                                                                      \
-        out[n++] = (X86E820Entry) { .addr = (a), .size = (s), .type = (t) };                   \
+#define E820_ADD(a, s, t)                                                                          \
+    do {                                                                                           \
+        if (n == max) {                                                                            \
+            return hull_error_setg(errp, "the memory map needs more than %zu entries", max);       \
+        }                                                                                          \
+        out[n++] = (X86E820Entry){.addr = (a), .size = (s), .type = (t)};                          \
     } while (0)
 
     for (size_t i = 0; i < c->n_ram; i++) {
@@ -201,8 +201,8 @@ bool x86_boot_build_e820(const X86BootConfig *c, X86E820Entry *out, size_t max, 
  * The highest page-aligned place for the initrd in RAM, above `floor` and ending at or
  * below `limit` (the last usable byte + 1).
  */
-static bool place_initrd(const X86BootConfig *c, uint64_t floor, uint64_t limit,
-                         uint64_t *addr, GError **errp)
+static bool place_initrd(const X86BootConfig *c, uint64_t floor, uint64_t limit, uint64_t *addr,
+                         GError **errp)
 {
     uint64_t size = c->initrd_size;
 
@@ -218,7 +218,8 @@ static bool place_initrd(const X86BootConfig *c, uint64_t floor, uint64_t limit,
             return true;
         }
     }
-    return hull_error_setg(errp, "the initrd (%zu bytes) does not fit in guest RAM between "
+    return hull_error_setg(errp,
+                           "the initrd (%zu bytes) does not fit in guest RAM between "
                            "0x%" G_GINT64_MODIFIER "x and 0x%" G_GINT64_MODIFIER "x",
                            c->initrd_size, floor, limit);
 }
@@ -276,11 +277,17 @@ static bool range_in_file(const ElfView *e, uint64_t offset, uint64_t len)
 static ElfPhdr elf_phdr(const ElfView *e, const uint8_t *p)
 {
     if (e->is64) {
-        return (ElfPhdr) { .type = rd32(p), .offset = rd64(p + 8), .paddr = rd64(p + 24),
-                           .filesz = rd64(p + 32), .memsz = rd64(p + 40) };
+        return (ElfPhdr){.type = rd32(p),
+                         .offset = rd64(p + 8),
+                         .paddr = rd64(p + 24),
+                         .filesz = rd64(p + 32),
+                         .memsz = rd64(p + 40)};
     }
-    return (ElfPhdr) { .type = rd32(p), .offset = rd32(p + 4), .paddr = rd32(p + 12),
-                       .filesz = rd32(p + 16), .memsz = rd32(p + 20) };
+    return (ElfPhdr){.type = rd32(p),
+                     .offset = rd32(p + 4),
+                     .paddr = rd32(p + 12),
+                     .filesz = rd32(p + 16),
+                     .memsz = rd32(p + 20)};
 }
 
 /* Looks for Xen's PHYS32_ENTRY note in one note area: 1 found, 0 absent, -1 malformed. */
@@ -357,8 +364,8 @@ static gint compare_segments(gconstpointer a, gconstpointer b)
 }
 
 /* Parses and checks the image against the configuration; fills segments and the entry. */
-static bool pvh_parse(const ElfView *e, const X86BootConfig *c, GArray *segments,
-                      uint64_t *entry, GError **errp)
+static bool pvh_parse(const ElfView *e, const X86BootConfig *c, GArray *segments, uint64_t *entry,
+                      GError **errp)
 {
     const uint8_t *h = e->data;
     uint16_t type = rd16(h + 0x10), machine = rd16(h + 0x12);
@@ -378,7 +385,7 @@ static bool pvh_parse(const ElfView *e, const X86BootConfig *c, GArray *segments
     if (phnum == 0 || phentsize != (e->is64 ? 56 : 32) ||
         !range_in_file(e, phoff, (uint64_t)phnum * phentsize)) {
         return hull_error_setg(errp, "ELF program headers are missing, malformed or lie "
-                               "outside the file");
+                                     "outside the file");
     }
 
     int found = 0;
@@ -397,18 +404,21 @@ static bool pvh_parse(const ElfView *e, const X86BootConfig *c, GArray *segments
             continue;
         }
         if (!range_in_file(e, ph.offset, ph.filesz) || ph.filesz > ph.memsz) {
-            return hull_error_setg(errp, "ELF segment %u is truncated or larger in the file "
-                                   "than in memory", i);
+            return hull_error_setg(errp,
+                                   "ELF segment %u is truncated or larger in the file "
+                                   "than in memory",
+                                   i);
         }
         if (ph.paddr + ph.memsz < ph.paddr || ph.paddr < X86_BOOT_LOW_END ||
             !guest_ptr(c, ph.paddr, ph.memsz)) {
-            return hull_error_setg(errp, "ELF segment %u (0x%" G_GINT64_MODIFIER "x, %"
-                                   G_GUINT64_FORMAT " bytes) does not fit in guest RAM "
+            return hull_error_setg(errp,
+                                   "ELF segment %u (0x%" G_GINT64_MODIFIER "x, %" G_GUINT64_FORMAT
+                                   " bytes) does not fit in guest RAM "
                                    "between 0x%llx and 0x%" G_GINT64_MODIFIER "x",
                                    i, ph.paddr, ph.memsz, X86_BOOT_LOW_END, ram_end(c));
         }
-        PvhSegment seg = { .paddr = ph.paddr, .filesz = ph.filesz, .memsz = ph.memsz,
-                           .data = h + ph.offset };
+        PvhSegment seg = {
+            .paddr = ph.paddr, .filesz = ph.filesz, .memsz = ph.memsz, .data = h + ph.offset};
         g_array_append_val(segments, seg);
     }
     if (found == 0) {
@@ -419,7 +429,7 @@ static bool pvh_parse(const ElfView *e, const X86BootConfig *c, GArray *segments
     }
     if (found == 0) {
         return hull_error_setg(errp, "ELF image has no PVH entry note "
-                               "(XEN_ELFNOTE_PHYS32_ENTRY): it is not a PVH kernel");
+                                     "(XEN_ELFNOTE_PHYS32_ENTRY): it is not a PVH kernel");
     }
     if (segments->len == 0) {
         return hull_error_setg(errp, "ELF image has no loadable segment");
@@ -436,8 +446,10 @@ static bool pvh_parse(const ElfView *e, const X86BootConfig *c, GArray *segments
         entry_inside |= *entry >= s->paddr && *entry - s->paddr < s->memsz;
     }
     if (!entry_inside || *entry > UINT32_MAX) {
-        return hull_error_setg(errp, "PVH entry point 0x%" G_GINT64_MODIFIER "x is not in a "
-                               "loaded segment below 4 GiB", *entry);
+        return hull_error_setg(errp,
+                               "PVH entry point 0x%" G_GINT64_MODIFIER "x is not in a "
+                               "loaded segment below 4 GiB",
+                               *entry);
     }
     return true;
 }
@@ -449,17 +461,17 @@ static void pvh_write_start_info(const X86BootConfig *c, uint64_t initrd_addr,
 
     memset(si, 0, HVM_START_INFO_SIZE);
     wr32(si + 0, HVM_START_MAGIC);
-    wr32(si + 4, 1);                               /* version */
-    wr64(si + 24, X86_BOOT_CMDLINE_ADDR);          /* cmdline_paddr */
-    wr64(si + 40, X86_BOOT_MEMMAP_ADDR);           /* memmap_paddr */
-    wr32(si + 48, (uint32_t)map_n);                /* memmap_entries */
+    wr32(si + 4, 1);                      /* version */
+    wr64(si + 24, X86_BOOT_CMDLINE_ADDR); /* cmdline_paddr */
+    wr64(si + 40, X86_BOOT_MEMMAP_ADDR);  /* memmap_paddr */
+    wr32(si + 48, (uint32_t)map_n);       /* memmap_entries */
     if (c->initrd_size) {
         uint8_t *mod = guest_ptr_valid(c, HVM_MODLIST_ADDR, HVM_MODLIST_ENTRY_SIZE);
         memset(mod, 0, HVM_MODLIST_ENTRY_SIZE);
         wr64(mod + 0, initrd_addr);
         wr64(mod + 8, c->initrd_size);
-        wr32(si + 12, 1);                          /* nr_modules */
-        wr64(si + 16, HVM_MODLIST_ADDR);           /* modlist_paddr */
+        wr32(si + 12, 1);                /* nr_modules */
+        wr64(si + 16, HVM_MODLIST_ADDR); /* modlist_paddr */
     }
     uint8_t *mm = guest_ptr_valid(c, X86_BOOT_MEMMAP_ADDR, map_n * HVM_MEMMAP_ENTRY_SIZE);
     for (size_t i = 0; i < map_n; i++) {
@@ -485,7 +497,7 @@ bool x86_boot_load_pvh(const uint8_t *image, size_t size, const X86BootConfig *c
     if (size < EI_NIDENT || memcmp(image, ELFMAG, SELFMAG) != 0) {
         return hull_error_setg(errp, "not an ELF image");
     }
-    ElfView e = { .data = image, .size = size, .is64 = image[EI_CLASS] == ELFCLASS64 };
+    ElfView e = {.data = image, .size = size, .is64 = image[EI_CLASS] == ELFCLASS64};
     if (image[EI_CLASS] != ELFCLASS32 && image[EI_CLASS] != ELFCLASS64) {
         return hull_error_setg(errp, "unknown ELF class %u", image[EI_CLASS]);
     }
@@ -516,8 +528,8 @@ bool x86_boot_load_pvh(const uint8_t *image, size_t size, const X86BootConfig *c
     }
     write_cmdline(config);
     pvh_write_start_info(config, initrd_addr, map, map_n);
-    *entry = (X86BootEntry) { .mode = X86_BOOT_MODE_PVH, .rip = pvh_entry,
-                              .info = X86_BOOT_INFO_ADDR };
+    *entry =
+        (X86BootEntry){.mode = X86_BOOT_MODE_PVH, .rip = pvh_entry, .info = X86_BOOT_INFO_ADDR};
     write_gdt(config, false, entry);
     return true;
 }
@@ -530,12 +542,12 @@ typedef struct BzImage {
     size_t header_end;
     uint64_t kernel_offset; /* of the protected-mode kernel in the file */
     uint64_t kernel_size;
-    uint64_t footprint;     /* bytes the kernel needs from its load address */
+    uint64_t footprint; /* bytes the kernel needs from its load address */
     uint32_t initrd_addr_max;
 } BzImage;
 
-static bool bzimage_parse(const uint8_t *image, size_t size, const X86BootConfig *c,
-                          BzImage *bz, GError **errp)
+static bool bzimage_parse(const uint8_t *image, size_t size, const X86BootConfig *c, BzImage *bz,
+                          GError **errp)
 {
     if (size < BZ_HEADER_MAGIC + 4 || rd32(image + BZ_HEADER_MAGIC) != BZ_MAGIC_HDRS ||
         rd16(image + BZ_BOOT_FLAG) != 0xaa55) {
@@ -544,8 +556,10 @@ static bool bzimage_parse(const uint8_t *image, size_t size, const X86BootConfig
     uint16_t version = rd16(image + BZ_VERSION);
     bz->header_end = BZ_HEADER_MAGIC + image[BZ_JUMP + 1];
     if (version < BZ_MIN_VERSION_64 || bz->header_end < BZ_HEADER_MIN_END) {
-        return hull_error_setg(errp, "bzImage boot protocol %u.%02u is too old for the "
-                               "64-bit entry (need 2.12)", version >> 8, version & 0xff);
+        return hull_error_setg(errp,
+                               "bzImage boot protocol %u.%02u is too old for the "
+                               "64-bit entry (need 2.12)",
+                               version >> 8, version & 0xff);
     }
     if (bz->header_end > BZ_HEADER_MAX_END || bz->header_end > size) {
         return hull_error_setg(errp, "bzImage setup header is truncated or too long");
@@ -559,20 +573,25 @@ static bool bzimage_parse(const uint8_t *image, size_t size, const X86BootConfig
     unsigned setup_sects = image[BZ_SETUP_SECTS] ? image[BZ_SETUP_SECTS] : 4;
     bz->kernel_offset = (uint64_t)(setup_sects + 1) * 512;
     if (bz->kernel_offset + BZ_STARTUP_64_OFFSET >= size) {
-        return hull_error_setg(errp, "bzImage is truncated: no protected-mode kernel after "
-                               "%u setup sectors", setup_sects);
+        return hull_error_setg(errp,
+                               "bzImage is truncated: no protected-mode kernel after "
+                               "%u setup sectors",
+                               setup_sects);
     }
     bz->kernel_size = size - bz->kernel_offset;
     bz->footprint = MAX(bz->kernel_size, (uint64_t)rd32(image + BZ_INIT_SIZE));
     if (!guest_ptr(c, X86_BOOT_KERNEL_ADDR, bz->footprint)) {
-        return hull_error_setg(errp, "the kernel needs %" G_GUINT64_FORMAT " bytes of RAM "
+        return hull_error_setg(errp,
+                               "the kernel needs %" G_GUINT64_FORMAT " bytes of RAM "
                                "from 1 MiB; guest RAM ends at 0x%" G_GINT64_MODIFIER "x",
                                bz->footprint, ram_end(c));
     }
     uint32_t cmdline_max = rd32(image + BZ_CMDLINE_SIZE);
     if (cmdline_len(c) > cmdline_max) {
-        return hull_error_setg(errp, "kernel command line is %zu bytes; this kernel takes "
-                               "at most %u", cmdline_len(c), cmdline_max);
+        return hull_error_setg(errp,
+                               "kernel command line is %zu bytes; this kernel takes "
+                               "at most %u",
+                               cmdline_len(c), cmdline_max);
     }
     bz->initrd_addr_max = rd32(image + BZ_INITRD_ADDR_MAX);
     return true;
@@ -603,15 +622,15 @@ bool x86_boot_load_bzimage(const uint8_t *image, size_t size, const X86BootConfi
     X86E820Entry map[X86_E820_MAX_ENTRIES];
     size_t map_n;
     uint64_t initrd_addr = 0;
-    BzImage bz = { 0 };
+    BzImage bz = {0};
 
     if (!check_config(config, errp) || !bzimage_parse(image, size, config, &bz, errp) ||
         !x86_boot_build_e820(config, map, X86_E820_MAX_ENTRIES, &map_n, errp)) {
         return false;
     }
     if (config->initrd_size &&
-        !place_initrd(config, X86_BOOT_KERNEL_ADDR + bz.footprint,
-                      (uint64_t)bz.initrd_addr_max + 1, &initrd_addr, errp)) {
+        !place_initrd(config, X86_BOOT_KERNEL_ADDR + bz.footprint, (uint64_t)bz.initrd_addr_max + 1,
+                      &initrd_addr, errp)) {
         return false;
     }
 
@@ -643,9 +662,10 @@ bool x86_boot_load_bzimage(const uint8_t *image, size_t size, const X86BootConfi
     }
 
     write_identity_map(config);
-    *entry = (X86BootEntry) { .mode = X86_BOOT_MODE_LINUX64,
-                              .rip = X86_BOOT_KERNEL_ADDR + BZ_STARTUP_64_OFFSET,
-                              .info = X86_BOOT_INFO_ADDR, .cr3 = X86_BOOT_PML4_ADDR };
+    *entry = (X86BootEntry){.mode = X86_BOOT_MODE_LINUX64,
+                            .rip = X86_BOOT_KERNEL_ADDR + BZ_STARTUP_64_OFFSET,
+                            .info = X86_BOOT_INFO_ADDR,
+                            .cr3 = X86_BOOT_PML4_ADDR};
     write_gdt(config, true, entry);
     return true;
 }
@@ -669,9 +689,12 @@ X86KernelFormat x86_kernel_detect(const uint8_t *image, size_t size)
 const char *x86_kernel_format_name(X86KernelFormat format)
 {
     switch (format) {
-    case X86_KERNEL_PVH_ELF: return "PVH ELF";
-    case X86_KERNEL_BZIMAGE: return "bzImage";
-    case X86_KERNEL_UNKNOWN: break;
+    case X86_KERNEL_PVH_ELF:
+        return "PVH ELF";
+    case X86_KERNEL_BZIMAGE:
+        return "bzImage";
+    case X86_KERNEL_UNKNOWN:
+        break;
     }
     return "unknown";
 }
@@ -688,5 +711,5 @@ bool x86_boot_load(const uint8_t *image, size_t size, const X86BootConfig *confi
         break;
     }
     return hull_error_setg(errp, "unsupported kernel image format: expected an ELF kernel "
-                           "with a PVH note or a Linux bzImage");
+                                 "with a PVH note or a Linux bzImage");
 }

@@ -15,29 +15,29 @@
  * therefore be RAM); kernels and initrds may not overlap [0, X86_BOOT_LOW_END).
  */
 #define X86_BOOT_GDT_ADDR     0x500ull
-#define X86_BOOT_INFO_ADDR    0x7000ull  /* zero page, or hvm_start_info + modlist */
-#define X86_BOOT_MEMMAP_ADDR  0x8000ull  /* PVH memory map */
-#define X86_BOOT_PML4_ADDR    0x9000ull  /* then one PDPT and four PDs: up to 0xefff */
+#define X86_BOOT_INFO_ADDR    0x7000ull /* zero page, or hvm_start_info + modlist */
+#define X86_BOOT_MEMMAP_ADDR  0x8000ull /* PVH memory map */
+#define X86_BOOT_PML4_ADDR    0x9000ull /* then one PDPT and four PDs: up to 0xefff */
 #define X86_BOOT_CMDLINE_ADDR 0x20000ull
 #define X86_BOOT_CMDLINE_MAX  0x10000ull /* bytes including the terminating NUL */
 #define X86_BOOT_LOW_END      0x30000ull
 #define X86_BOOT_KERNEL_ADDR  0x100000ull /* bzImage protected-mode kernel */
 
 /* The GDT both entries use: null, null, code (0x10), data (0x18), TSS (0x20, 16 bytes). */
-#define X86_BOOT_CS  0x10
-#define X86_BOOT_DS  0x18
-#define X86_BOOT_TSS 0x20
+#define X86_BOOT_CS          0x10
+#define X86_BOOT_DS          0x18
+#define X86_BOOT_TSS         0x20
 #define X86_BOOT_GDT_ENTRIES 6
-#define X86_GDT_CODE32 0x00cf9b000000ffffull /* flat, execute/read, 32-bit, accessed */
-#define X86_GDT_CODE64 0x00af9b000000ffffull /* flat, execute/read, long mode, accessed */
-#define X86_GDT_DATA   0x00cf93000000ffffull /* flat, read/write, accessed */
-#define X86_GDT_TSS    0x00008b0000000067ull /* base 0, limit 0x67, busy 32-bit TSS */
+#define X86_GDT_CODE32       0x00cf9b000000ffffull /* flat, execute/read, 32-bit, accessed */
+#define X86_GDT_CODE64       0x00af9b000000ffffull /* flat, execute/read, long mode, accessed */
+#define X86_GDT_DATA         0x00cf93000000ffffull /* flat, read/write, accessed */
+#define X86_GDT_TSS          0x00008b0000000067ull /* base 0, limit 0x67, busy 32-bit TSS */
 
 /* E820 / PVH memory map types. */
-#define X86_E820_RAM      1
-#define X86_E820_RESERVED 2
-#define X86_E820_ACPI     3
-#define X86_E820_NVS      4
+#define X86_E820_RAM         1
+#define X86_E820_RESERVED    2
+#define X86_E820_ACPI        3
+#define X86_E820_NVS         4
 #define X86_E820_MAX_ENTRIES 128 /* what the zero page holds */
 
 typedef struct X86E820Entry {
@@ -54,12 +54,12 @@ typedef struct X86RamRange {
 } X86RamRange;
 
 typedef struct X86BootConfig {
-    const X86RamRange *ram;          /* sorted by gpa, not overlapping */
+    const X86RamRange *ram; /* sorted by gpa, not overlapping */
     size_t n_ram;
-    const X86E820Entry *reserved;    /* ranges the board reports as reserved (KVM's hole) */
+    const X86E820Entry *reserved; /* ranges the board reports as reserved (KVM's hole) */
     size_t n_reserved;
-    const char *cmdline;             /* NULL: empty */
-    const uint8_t *initrd;           /* NULL: none */
+    const char *cmdline;   /* NULL: empty */
+    const uint8_t *initrd; /* NULL: none */
     size_t initrd_size;
 } X86BootConfig;
 
@@ -72,8 +72,8 @@ typedef enum X86BootMode {
 typedef struct X86BootEntry {
     X86BootMode mode;
     uint64_t rip;
-    uint64_t info;       /* PVH: hvm_start_info (EBX); Linux: boot_params (RSI) */
-    uint64_t cr3;        /* Linux: the PML4 */
+    uint64_t info; /* PVH: hvm_start_info (EBX); Linux: boot_params (RSI) */
+    uint64_t cr3;  /* Linux: the PML4 */
     uint64_t gdt_base;
     uint16_t gdt_limit;
 } X86BootEntry;
@@ -104,7 +104,7 @@ bool x86_boot_load(const uint8_t *image, size_t size, const X86BootConfig *confi
  * The guest's memory map: RAM below 640 KiB and from 1 MiB, plus the reserved ranges,
  * sorted. Fails when it would exceed `max` entries.
  */
-bool x86_boot_build_e820(const X86BootConfig *config, X86E820Entry *out, size_t max,
-                         size_t *count, GError **errp);
+bool x86_boot_build_e820(const X86BootConfig *config, X86E820Entry *out, size_t max, size_t *count,
+                         GError **errp);
 
 #endif

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
-static void guest_pio(void *opaque, uint16_t port, unsigned size, uint32_t count,
-                      bool is_write, uint8_t *data)
+static void guest_pio(void *opaque, uint16_t port, unsigned size, uint32_t count, bool is_write,
+                      uint8_t *data)
 {
     Guest *g = opaque;
 
@@ -35,13 +35,12 @@ static void guest_pio(void *opaque, uint16_t port, unsigned size, uint32_t count
     }
 }
 
-static void guest_mmio(void *opaque, uint64_t addr, unsigned len, bool is_write,
-                       uint8_t *data)
+static void guest_mmio(void *opaque, uint64_t addr, unsigned len, bool is_write, uint8_t *data)
 {
     Guest *g = opaque;
 
     if (is_write) {
-        MmioWrite w = { .addr = addr, .len = len };
+        MmioWrite w = {.addr = addr, .len = len};
         memcpy(&w.value, data, len);
         g_array_append_val(g->mmio_writes, w);
         return;
@@ -51,7 +50,7 @@ static void guest_mmio(void *opaque, uint64_t addr, unsigned len, bool is_write,
     memcpy(data, &value, MIN(len, sizeof(value)));
 }
 
-static const KvmVcpuOps guest_ops = { .pio = guest_pio, .mmio = guest_mmio };
+static const KvmVcpuOps guest_ops = {.pio = guest_pio, .mmio = guest_mmio};
 
 bool kvm_usable_or_skip(void)
 {
@@ -99,7 +98,7 @@ void guest_start(Guest *g, GBytes *image, const char *cmdline)
 
 void guest_start_cpus(Guest *g, GBytes *image, const char *cmdline, unsigned cpus)
 {
-    KvmVmConfig topology = { .cores = cpus };
+    KvmVmConfig topology = {.cores = cpus};
 
     g_autoptr(GError) err = NULL;
 
@@ -111,8 +110,7 @@ void guest_start_cpus(Guest *g, GBytes *image, const char *cmdline, unsigned cpu
     g_mutex_init(&g->lock);
     g->vm = kvm_vm_create(&topology, &err);
     g_assert_no_error(err);
-    g->ram = mmap(NULL, GUEST_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                  -1, 0);
+    g->ram = mmap(NULL, GUEST_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     g_assert(g->ram != MAP_FAILED);
     g_assert_true(kvm_vm_map_ram(g->vm, 0, GUEST_RAM_SIZE, g->ram, false, &err));
     g_assert_no_error(err);
@@ -123,11 +121,11 @@ void guest_start_cpus(Guest *g, GBytes *image, const char *cmdline, unsigned cpu
         g_assert_no_error(err);
     }
 
-    X86RamRange ram = { .gpa = 0, .size = GUEST_RAM_SIZE, .host = g->ram };
-    X86E820Entry hole = { .addr = KVM_X86_RESERVED_BASE, .size = KVM_X86_RESERVED_SIZE,
-                          .type = X86_E820_RESERVED };
-    X86BootConfig config = { .ram = &ram, .n_ram = 1, .reserved = &hole, .n_reserved = 1,
-                             .cmdline = cmdline };
+    X86RamRange ram = {.gpa = 0, .size = GUEST_RAM_SIZE, .host = g->ram};
+    X86E820Entry hole = {
+        .addr = KVM_X86_RESERVED_BASE, .size = KVM_X86_RESERVED_SIZE, .type = X86_E820_RESERVED};
+    X86BootConfig config = {
+        .ram = &ram, .n_ram = 1, .reserved = &hole, .n_reserved = 1, .cmdline = cmdline};
     X86BootEntry entry;
     gsize size;
     const uint8_t *data = g_bytes_get_data(image, &size);

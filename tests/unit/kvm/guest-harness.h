@@ -11,17 +11,17 @@
 
 #include <glib.h>
 
-#define GUEST_RAM_SIZE (4u << 20)
-#define UART_THR 0x3f8
-#define UART_LSR 0x3fd
-#define LSR_THR_EMPTY 0x60
+#define GUEST_RAM_SIZE  (4u << 20)
+#define UART_THR        0x3f8
+#define UART_LSR        0x3fd
+#define LSR_THR_EMPTY   0x60
 #define DEBUG_EXIT_PORT 0x501
-#define RAISE_IRQ_PORT 0x510   /* ioapic-irq.S: a write pulses GSI 4 */
-#define RAISE_IRQ_GSI 4
-#define MMIO_BASE 0xd0000000u  /* mmio.S */
+#define RAISE_IRQ_PORT  0x510 /* ioapic-irq.S: a write pulses GSI 4 */
+#define RAISE_IRQ_GSI   4
+#define MMIO_BASE       0xd0000000u /* mmio.S */
 #define MMIO_READ_VALUE 0xcafe0042u
-#define ROM_BASE 0xe0000000u
-#define ROM_SIZE 0x1000u
+#define ROM_BASE        0xe0000000u
+#define ROM_SIZE        0x1000u
 
 typedef struct MmioWrite {
     uint64_t addr;
@@ -34,13 +34,13 @@ typedef struct Guest {
     KvmVcpu *vcpu;
     uint8_t *ram;
     GString *out;
-    int exit_code;         /* -1 until the guest writes the exit port */
-    unsigned stray_pio;    /* accesses to ports no device here decodes */
-    GArray *mmio_writes;   /* MmioWrite */
+    int exit_code;       /* -1 until the guest writes the exit port */
+    unsigned stray_pio;  /* accesses to ports no device here decodes */
+    GArray *mmio_writes; /* MmioWrite */
     unsigned mmio_reads;
-    KvmVcpu *aps[3];       /* vCPUs 1.. (reset state: waiting for INIT-SIPI) */
+    KvmVcpu *aps[3]; /* vCPUs 1.. (reset state: waiting for INIT-SIPI) */
     unsigned n_aps;
-    GMutex lock;           /* serial output written by several vCPU threads */
+    GMutex lock; /* serial output written by several vCPU threads */
 } Guest;
 
 /* Skips the current test (saying why) unless /dev/kvm makes VMs. */

@@ -71,8 +71,7 @@ static void test_mmio_and_rom(void)
     g_autoptr(GError) err = NULL;
     Guest g;
     guest_start(&g, image, NULL);
-    uint8_t *rom = mmap(NULL, ROM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                        -1, 0);
+    uint8_t *rom = mmap(NULL, ROM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     g_assert(rom != MAP_FAILED);
     memset(rom, 0x5a, ROM_SIZE);
     g_assert_true(kvm_vm_map_ram(g.vm, ROM_BASE, ROM_SIZE, rom, true, &err));
@@ -155,16 +154,22 @@ static GBytes *wrap_bzimage(GBytes *blob)
     uint16_t u16;
     uint32_t u32;
 
-    img[0x1f1] = 1;                                          /* setup_sects */
-    u16 = 0xaa55; memcpy(img + 0x1fe, &u16, 2);
-    img[0x201] = 0x66;                                       /* header ends at 0x268 */
+    img[0x1f1] = 1; /* setup_sects */
+    u16 = 0xaa55;
+    memcpy(img + 0x1fe, &u16, 2);
+    img[0x201] = 0x66; /* header ends at 0x268 */
     memcpy(img + 0x202, "HdrS", 4);
-    u16 = 0x020f; memcpy(img + 0x206, &u16, 2);              /* protocol 2.15 */
-    img[0x211] = 1;                                          /* LOADED_HIGH */
-    u32 = 0x7fffffff; memcpy(img + 0x22c, &u32, 4);          /* initrd_addr_max */
-    u16 = 1; memcpy(img + 0x236, &u16, 2);                   /* XLF_KERNEL_64 */
-    u32 = 2047; memcpy(img + 0x238, &u32, 4);                /* cmdline_size */
-    u32 = 0x10000; memcpy(img + 0x260, &u32, 4);             /* init_size */
+    u16 = 0x020f;
+    memcpy(img + 0x206, &u16, 2); /* protocol 2.15 */
+    img[0x211] = 1;               /* LOADED_HIGH */
+    u32 = 0x7fffffff;
+    memcpy(img + 0x22c, &u32, 4); /* initrd_addr_max */
+    u16 = 1;
+    memcpy(img + 0x236, &u16, 2); /* XLF_KERNEL_64 */
+    u32 = 2047;
+    memcpy(img + 0x238, &u32, 4); /* cmdline_size */
+    u32 = 0x10000;
+    memcpy(img + 0x260, &u32, 4); /* init_size */
     memcpy(img + setup, blob_data, blob_size);
     return g_bytes_new_take(img, setup + blob_size);
 }
@@ -232,7 +237,7 @@ static void test_kick(void)
     guest_start(&g, image, NULL);
 
     for (int round = 0; round < 3; round++) {
-        KickRun k = { .g = &g };
+        KickRun k = {.g = &g};
         g_mutex_init(&k.lock);
         g_cond_init(&k.cond);
         GThread *thread = g_thread_new("vcpu", kick_run_thread, &k);
@@ -297,7 +302,7 @@ static void test_smp_startup(void)
     guest_start_cpus(&g, image, NULL, 2);
 
     /* The AP waits in KVM_RUN (in the kernel) until the BSP's INIT and start-up IPI. */
-    ApThread ap = { .vcpu = g.aps[0] };
+    ApThread ap = {.vcpu = g.aps[0]};
     GThread *thread = g_thread_new("ap", ap_thread, &ap);
     KvmVcpuExit exit = guest_run(&g, &err);
     g_assert_no_error(err);
@@ -330,8 +335,10 @@ static void test_bad_entry_is_an_error(void)
     Guest g;
     guest_start(&g, image, NULL);
     /* Execute from an address with no memory behind it: KVM cannot fetch the code. */
-    X86BootEntry entry = { .mode = X86_BOOT_MODE_PVH, .rip = 0x40000000,
-                           .gdt_base = X86_BOOT_GDT_ADDR, .gdt_limit = 47 };
+    X86BootEntry entry = {.mode = X86_BOOT_MODE_PVH,
+                          .rip = 0x40000000,
+                          .gdt_base = X86_BOOT_GDT_ADDR,
+                          .gdt_limit = 47};
     g_assert_true(kvm_vcpu_set_boot_entry(g.vcpu, &entry, &err));
     KvmVcpuExit exit = guest_run(&g, &err);
     g_test_message("exit: %s: %s", kvm_vcpu_exit_name(exit), err ? err->message : "-");

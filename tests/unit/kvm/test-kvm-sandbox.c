@@ -18,7 +18,7 @@ typedef struct SandboxedRun {
     bool single_run;     /* return after one kvm_vcpu_run(), kicked or not */
     GMutex lock;
     GCond cond;
-    bool in_run;         /* the thread is about to enter kvm_vcpu_run() */
+    bool in_run; /* the thread is about to enter kvm_vcpu_run() */
     KvmVcpuExit exit;
 } SandboxedRun;
 
@@ -76,7 +76,7 @@ static void test_run_loop_allowed(void)
     /* Port I/O callbacks, malloc and the self-kick of the exit port, sandboxed. */
     Guest g;
     guest_start(&g, hello, NULL);
-    SandboxedRun r = { 0 };
+    SandboxedRun r = {0};
     run_sandboxed(&g, &r);
     g_assert_cmpint(r.exit, ==, KVM_VCPU_EXIT_KICKED);
     g_assert_cmpint(g.exit_code, ==, 0);
@@ -85,7 +85,7 @@ static void test_run_loop_allowed(void)
 
     /* A kick from another thread: the signal and its consumption, sandboxed. */
     guest_start(&g, spin, NULL);
-    SandboxedRun k = { .g = &g, .single_run = true };
+    SandboxedRun k = {.g = &g, .single_run = true};
     g_mutex_init(&k.lock);
     g_cond_init(&k.cond);
     GThread *thread = g_thread_new("vcpu", sandboxed_thread, &k);
@@ -120,7 +120,7 @@ static void test_forbidden_syscall_kills(void)
     g_assert_nonnull(hello);
     Guest g;
     guest_start(&g, hello, NULL);
-    SandboxedRun r = { .forbidden_call = true };
+    SandboxedRun r = {.forbidden_call = true};
     run_sandboxed(&g, &r);
     /* Not reached: the open() killed the process. */
     printf("the process survived a forbidden system call\n");
@@ -142,7 +142,7 @@ static void test_other_threads_unaffected(void)
     g_assert_nonnull(hello);
     Guest g;
     guest_start(&g, hello, NULL);
-    SandboxedRun r = { 0 };
+    SandboxedRun r = {0};
     run_sandboxed(&g, &r);
     int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
     g_assert_cmpint(fd, >=, 0);

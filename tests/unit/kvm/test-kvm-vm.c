@@ -44,7 +44,7 @@ static void test_probe_not_a_device(void)
 static void test_create_missing_device(void)
 {
     g_autoptr(GError) err = NULL;
-    KvmVmConfig config = { .device = "/nonexistent/kvm" };
+    KvmVmConfig config = {.device = "/nonexistent/kvm"};
     g_autoptr(KvmVm) vm = kvm_vm_create(&config, &err);
 
     g_assert_null(vm);
@@ -55,7 +55,7 @@ static void test_create_missing_device(void)
 static void test_create_wrong_device(void)
 {
     g_autoptr(GError) err = NULL;
-    KvmVmConfig config = { .device = "/dev/null" };
+    KvmVmConfig config = {.device = "/dev/null"};
     g_autoptr(KvmVm) vm = kvm_vm_create(&config, &err);
 
     /* /dev/null answers no KVM ioctl: the API version check refuses it. */
@@ -174,20 +174,22 @@ static struct kvm_cpuid2 *fake_supported(bool amd)
     struct kvm_cpuid2 *c = g_malloc0(sizeof(*c) + 16 * sizeof(struct kvm_cpuid_entry2));
     struct kvm_cpuid_entry2 *e = c->entries;
 
-    e[0] = (struct kvm_cpuid_entry2) { .function = 0, .eax = 0x1f };
+    e[0] = (struct kvm_cpuid_entry2){.function = 0, .eax = 0x1f};
     if (amd) {
-        e[0].ebx = 0x68747541; e[0].edx = 0x69746e65; e[0].ecx = 0x444d4163;
+        e[0].ebx = 0x68747541;
+        e[0].edx = 0x69746e65;
+        e[0].ecx = 0x444d4163;
     }
-    e[1] = (struct kvm_cpuid_entry2) { .function = 1, .eax = 0x800f12, .ebx = 0xff000800 };
-    e[2] = (struct kvm_cpuid_entry2) { .function = 4, .index = 0, .eax = 0x121,
-                                       .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX };
-    e[3] = (struct kvm_cpuid_entry2) { .function = 4, .index = 1, .eax = 0x163,
-                                       .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX };
-    e[4] = (struct kvm_cpuid_entry2) { .function = 0xb, .index = 0, .eax = 7, .edx = 99,
-                                       .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX };
-    e[5] = (struct kvm_cpuid_entry2) { .function = 0x40000001, .eax = 0x1234 };
-    e[6] = (struct kvm_cpuid_entry2) { .function = 0x80000008, .ecx = 0xffff };
-    e[7] = (struct kvm_cpuid_entry2) { .function = 0x8000001e, .eax = 77 };
+    e[1] = (struct kvm_cpuid_entry2){.function = 1, .eax = 0x800f12, .ebx = 0xff000800};
+    e[2] = (struct kvm_cpuid_entry2){
+        .function = 4, .index = 0, .eax = 0x121, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX};
+    e[3] = (struct kvm_cpuid_entry2){
+        .function = 4, .index = 1, .eax = 0x163, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX};
+    e[4] = (struct kvm_cpuid_entry2){
+        .function = 0xb, .index = 0, .eax = 7, .edx = 99, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX};
+    e[5] = (struct kvm_cpuid_entry2){.function = 0x40000001, .eax = 0x1234};
+    e[6] = (struct kvm_cpuid_entry2){.function = 0x80000008, .ecx = 0xffff};
+    e[7] = (struct kvm_cpuid_entry2){.function = 0x8000001e, .eax = 77};
     c->nent = 8;
     return c;
 }
@@ -205,7 +207,7 @@ static const struct kvm_cpuid_entry2 *find(const struct kvm_cpuid2 *c, uint32_t 
 static void test_cpuid_normalise(void)
 {
     g_autofree struct kvm_cpuid2 *supported = fake_supported(true);
-    KvmVmConfig topo = { .sockets = 2, .cores = 3, .threads = 2 };
+    KvmVmConfig topo = {.sockets = 2, .cores = 3, .threads = 2};
 
     /* 3 cores need 2 bits, 2 threads 1 bit: index 7 = socket 1, core 0, thread 1. */
     g_assert_cmpuint(kvm_x86_apic_id(&topo, 7), ==, (1u << 3) | 1);
@@ -243,7 +245,7 @@ static void test_cpuid_normalise(void)
 
     e = find(c, 0x40000000, 0);
     g_assert_cmphex(e->eax, ==, 0x40000001);
-    char sig[13] = { 0 };
+    char sig[13] = {0};
     memcpy(sig, &e->ebx, 4);
     memcpy(sig + 4, &e->ecx, 4);
     memcpy(sig + 8, &e->edx, 4);
@@ -258,7 +260,7 @@ static void test_cpuid_normalise(void)
     g_assert_cmpuint(e->eax, ==, 9);
 
     /* A single CPU clears HTT. */
-    KvmVmConfig one = { 0 };
+    KvmVmConfig one = {0};
     g_autofree struct kvm_cpuid2 *single = kvm_x86_cpuid_for_vcpu(supported, &one, 0);
     g_assert_false(find(single, 1, 0)->edx & (1u << 28));
     g_assert_cmpuint(find(single, 1, 0)->ebx >> 24, ==, 0);
@@ -270,7 +272,7 @@ static void test_vcpu_reset_state(void)
         return;
     }
     g_autoptr(GError) err = NULL;
-    KvmVmConfig config = { .cores = 2 };
+    KvmVmConfig config = {.cores = 2};
     g_autoptr(KvmVm) vm = kvm_vm_create(&config, &err);
     g_assert_no_error(err);
 
@@ -328,7 +330,7 @@ static void test_vcpu_reset_state(void)
     struct {
         struct kvm_cpuid2 hdr;
         struct kvm_cpuid_entry2 e[256];
-    } got = { .hdr.nent = 256 };
+    } got = {.hdr.nent = 256};
     g_assert_cmpint(ioctl(kvm_vcpu_get_fd(ap), KVM_GET_CPUID2, &got), ==, 0);
     const struct kvm_cpuid_entry2 *leaf1 = find(&got.hdr, 1, 0);
     g_assert_cmpuint(leaf1->ebx >> 24, ==, 1);

@@ -23,11 +23,13 @@ static void fixture_setup(Fixture *f, gconstpointer data)
 {
     f->ram = g_malloc(RAM_SIZE);
     memset(f->ram, RAM_FILL, RAM_SIZE);
-    f->range = (X86RamRange) { .gpa = 0, .size = RAM_SIZE, .host = f->ram };
-    f->reserved = (X86E820Entry) { .addr = 0xfeffc000, .size = 0x4000,
-                                   .type = X86_E820_RESERVED };
-    f->config = (X86BootConfig) { .ram = &f->range, .n_ram = 1, .reserved = &f->reserved,
-                                  .n_reserved = 1, .cmdline = "console=ttyS0 quiet" };
+    f->range = (X86RamRange){.gpa = 0, .size = RAM_SIZE, .host = f->ram};
+    f->reserved = (X86E820Entry){.addr = 0xfeffc000, .size = 0x4000, .type = X86_E820_RESERVED};
+    f->config = (X86BootConfig){.ram = &f->range,
+                                .n_ram = 1,
+                                .reserved = &f->reserved,
+                                .n_reserved = 1,
+                                .cmdline = "console=ttyS0 quiet"};
 }
 
 static void fixture_teardown(Fixture *f, gconstpointer data)
@@ -73,9 +75,9 @@ typedef struct ElfSpec {
     bool is64;
     TestSeg segs[4];
     int nsegs;
-    uint64_t entry;          /* PVH note value */
-    uint32_t note_descsz;    /* 4 or 8 (0: no note) */
-    bool note_in_section;    /* SHT_NOTE section instead of PT_NOTE */
+    uint64_t entry;       /* PVH note value */
+    uint32_t note_descsz; /* 4 or 8 (0: no note) */
+    bool note_in_section; /* SHT_NOTE section instead of PT_NOTE */
 } ElfSpec;
 
 static void put16(GByteArray *b, size_t at, uint16_t v)
@@ -197,8 +199,10 @@ static GByteArray *build_elf(const ElfSpec *s)
 }
 
 static const ElfSpec good_elf32 = {
-    .segs = { { 0x100000, 0x40, 0x80 }, { 0x102000, 0x10, 0x10 } }, .nsegs = 2,
-    .entry = 0x100010, .note_descsz = 4,
+    .segs = {{0x100000, 0x40, 0x80}, {0x102000, 0x10, 0x10}},
+    .nsegs = 2,
+    .entry = 0x100010,
+    .note_descsz = 4,
 };
 
 /* ---------------------------------------------------------------------------------------
@@ -329,7 +333,9 @@ static void test_pvh_malformed(Fixture *f, gconstpointer data)
     s = good_elf32; /* huge memory size */
     s.segs[0].memsz = 0xfffff000;
     expect_spec_refused(f, &s, "does not fit");
-    s = good_elf32; s.is64 = true; s.note_descsz = 8; /* wrapping address */
+    s = good_elf32;
+    s.is64 = true;
+    s.note_descsz = 8; /* wrapping address */
     s.segs[1].paddr = 0xfffffffffffff000ull;
     s.segs[1].memsz = 0x2000;
     expect_spec_refused(f, &s, "does not fit");
@@ -380,7 +386,7 @@ static void test_config_refused(Fixture *f, gconstpointer data)
 {
     g_autoptr(GByteArray) img = build_elf(&good_elf32);
     g_autofree char *long_cmdline = g_strnfill(X86_BOOT_CMDLINE_MAX, 'x');
-    X86RamRange high = { .gpa = 0x100000, .size = RAM_SIZE - 0x100000, .host = f->ram };
+    X86RamRange high = {.gpa = 0x100000, .size = RAM_SIZE - 0x100000, .host = f->ram};
 
     f->config.cmdline = long_cmdline;
     expect_refused(f, img->data, img->len, "command line too long");
@@ -398,7 +404,7 @@ static void test_config_refused(Fixture *f, gconstpointer data)
     f->config.initrd_size = sizeof(big_initrd);
     expect_refused(f, img->data, img->len, "initrd");
     /* Neither ELF nor bzImage. */
-    uint8_t junk[4096] = { 'M', 'Z' };
+    uint8_t junk[4096] = {'M', 'Z'};
     expect_refused(f, junk, sizeof(junk), "unsupported kernel image format");
     g_assert_cmpint(x86_kernel_detect(junk, sizeof(junk)), ==, X86_KERNEL_UNKNOWN);
 }
@@ -423,17 +429,17 @@ static GByteArray *build_bzimage(uint16_t version, uint16_t xloadflags, uint32_t
     b->data[0x1f1] = (uint8_t)setup_sects;
     put16(b, 0x1fe, 0xaa55);
     b->data[0x200] = 0xeb;
-    b->data[0x201] = 0x66;                /* header ends at 0x268 */
-    put32(b, 0x202, 0x53726448);          /* HdrS */
+    b->data[0x201] = 0x66;       /* header ends at 0x268 */
+    put32(b, 0x202, 0x53726448); /* HdrS */
     put16(b, 0x206, version);
-    b->data[0x211] = 0x01;                /* LOADED_HIGH */
-    put32(b, 0x214, 0x100000);            /* code32_start */
-    put32(b, 0x22c, 0x37ffffff);          /* initrd_addr_max */
-    put32(b, 0x230, 0x200000);            /* kernel_alignment */
-    b->data[0x234] = 1;                   /* relocatable */
+    b->data[0x211] = 0x01;       /* LOADED_HIGH */
+    put32(b, 0x214, 0x100000);   /* code32_start */
+    put32(b, 0x22c, 0x37ffffff); /* initrd_addr_max */
+    put32(b, 0x230, 0x200000);   /* kernel_alignment */
+    b->data[0x234] = 1;          /* relocatable */
     put16(b, 0x236, xloadflags);
-    put32(b, 0x238, 2047);                /* cmdline_size */
-    put64(b, 0x258, 0x1000000);           /* pref_address */
+    put32(b, 0x238, 2047);      /* cmdline_size */
+    put64(b, 0x258, 0x1000000); /* pref_address */
     put32(b, 0x260, init_size);
     return b;
 }
@@ -460,16 +466,16 @@ static void test_bzimage(Fixture *f, gconstpointer data)
     g_assert_cmphex(get64(f->ram + X86_BOOT_GDT_ADDR + X86_BOOT_CS), ==, X86_GDT_CODE64);
 
     const uint8_t *zp = f->ram + X86_BOOT_INFO_ADDR;
-    g_assert_cmphex(get32(zp + 0x202), ==, 0x53726448);   /* header copied */
+    g_assert_cmphex(get32(zp + 0x202), ==, 0x53726448); /* header copied */
     g_assert_cmphex(get32(zp + 0x260), ==, 0x20000);
-    g_assert_cmpuint(zp[0x210], ==, 0xff);                /* type_of_loader */
-    g_assert_cmpuint(zp[0x268], ==, 0);                   /* nothing past the header */
+    g_assert_cmpuint(zp[0x210], ==, 0xff); /* type_of_loader */
+    g_assert_cmpuint(zp[0x268], ==, 0);    /* nothing past the header */
     g_assert_cmpstr((const char *)f->ram + get32(zp + 0x228), ==, "console=ttyS0 quiet");
     uint32_t rd_addr = get32(zp + 0x218);
     g_assert_cmpuint(get32(zp + 0x21c), ==, sizeof(initrd));
     g_assert_cmpmem(f->ram + rd_addr, sizeof(initrd), initrd, sizeof(initrd));
     g_assert_cmphex(rd_addr, >=, 0x100000 + 0x20000);
-    g_assert_cmpuint(zp[0x1e8], ==, 3);                   /* e820 entries */
+    g_assert_cmpuint(zp[0x1e8], ==, 3); /* e820 entries */
     g_assert_cmphex(get64(zp + 0x2d0 + 20), ==, 0x100000);
     g_assert_cmpuint(get32(zp + 0x2d0 + 20 + 16), ==, X86_E820_RAM);
 
@@ -506,7 +512,7 @@ static void test_bzimage_malformed(Fixture *f, gconstpointer data)
     expect_refused(f, good->data, good->len, "at most 5");
     put32(good, 0x238, 2047);
     /* An initrd that must sit below an address the kernel occupies. */
-    uint8_t initrd[3000] = { 0 };
+    uint8_t initrd[3000] = {0};
     f->config.initrd = initrd;
     f->config.initrd_size = sizeof(initrd);
     put32(good, 0x22c, 0x110000);
@@ -535,11 +541,14 @@ static void mutate_and_load(Fixture *f, const GByteArray *good, guint32 seed, in
             /* Mostly the headers, where the parsers look. */
             guint32 limit = g_rand_boolean(rand) ? MIN(good->len, 0x300u) : good->len;
             guint32 at = g_rand_int_range(rand, 0, (gint32)limit);
-            img[at] = g_rand_boolean(rand) ? (uint8_t)g_rand_int(rand)
-                                           : img[at] ^ (uint8_t)(1u << g_rand_int_range(rand, 0, 8));
+            uint8_t bit = (uint8_t)(1u << g_rand_int_range(rand, 0, 8));
+            img[at] = g_rand_boolean(rand) ? (uint8_t)g_rand_int(rand) : img[at] ^ bit;
         }
-        size_t len = g_rand_int_range(rand, 0, 8) ? good->len
-                                                  : (size_t)g_rand_int_range(rand, 0, (gint32)good->len);
+        /* One in eight is also cut short. */
+        size_t len = good->len;
+        if (g_rand_int_range(rand, 0, 8) == 0) {
+            len = (size_t)g_rand_int_range(rand, 0, (gint32)good->len);
+        }
         g_autoptr(GError) err = NULL;
         X86BootEntry entry;
         if (x86_boot_load(img, len, &f->config, &entry, &err)) {
@@ -613,8 +622,8 @@ static void test_bzimage_host_kernel(void)
     uint8_t *ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     g_assert(ram != MAP_FAILED);
-    X86RamRange range = { .gpa = 0, .size = ram_size, .host = ram };
-    X86BootConfig config = { .ram = &range, .n_ram = 1, .cmdline = "console=ttyS0" };
+    X86RamRange range = {.gpa = 0, .size = ram_size, .host = ram};
+    X86BootConfig config = {.ram = &range, .n_ram = 1, .cmdline = "console=ttyS0"};
     X86BootEntry entry;
 
     g_assert_cmpint(x86_kernel_detect((const uint8_t *)image, size), ==, X86_KERNEL_BZIMAGE);
