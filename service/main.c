@@ -38,6 +38,18 @@ typedef struct Options {
     char *name;
 } Options;
 
+static void options_clear(Options *o)
+{
+    g_strfreev(o->sockets);
+    g_free(o->tcp);
+    g_strfreev(o->fds);
+    g_free(o->pidfile);
+    g_free(o->sandbox);
+    g_free(o->log_level);
+    g_free(o->name);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Options, options_clear)
+
 static bool parse_options(Options *o, int *argc, char ***argv, GError **errp)
 {
     const GOptionEntry entries[] = {
@@ -202,7 +214,7 @@ static bool setup_sandbox(const Options *o, GError **errp)
 
 int main(int argc, char **argv)
 {
-    Options opts = {0};
+    g_auto(Options) opts = {0};
     g_autoptr(GError) err = NULL;
 
     if (!parse_options(&opts, &argc, &argv, &err)) {
@@ -230,6 +242,11 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     qmp_control_init();
+    /* Before the first listener: a signal that comes while starting up is handled once the
+     * loop runs, instead of killing hulld with its socket and pidfile left behind. */
+    g_unix_signal_add(SIGTERM, on_terminate_signal, NULL);
+    g_unix_signal_add(SIGINT, on_terminate_signal, NULL);
+    g_unix_signal_add(SIGHUP, on_terminate_signal, NULL);
     if (!setup_listeners(&opts, &err)) {
         fprintf(stderr, "hulld: %s\n", err->message);
         server_shutdown();
@@ -243,10 +260,6 @@ int main(int argc, char **argv)
         server_shutdown();
         return EXIT_FAILURE;
     }
-    g_unix_signal_add(SIGTERM, on_terminate_signal, NULL);
-    g_unix_signal_add(SIGINT, on_terminate_signal, NULL);
-    g_unix_signal_add(SIGHUP, on_terminate_signal, NULL);
-
     if (!setup_sandbox(&opts, &err)) {
         hull_error("main", "%s", err->message);
         server_shutdown();

@@ -200,15 +200,18 @@ static void monitor_send_text(Monitor *mon, const char *text, size_t len)
     if (mon->dead) {
         return;
     }
+    /* Sending can close the session; keep it alive until we are done with it. */
+    monitor_ref(mon);
     if (monitor_output_pending(mon) + len > MONITOR_OUTPUT_MAX) {
         hull_warn("qmp", "client %u: more than %u MiB of output not read, disconnecting it",
                   mon->id, MONITOR_OUTPUT_MAX >> 20);
         monitor_close(mon, "output queue overflow");
-        return;
+    } else {
+        g_string_append_len(mon->out, text, (gssize)len);
+        monitor_flush(mon);
+        monitor_update_watch(mon);
     }
-    g_string_append_len(mon->out, text, (gssize)len);
-    monitor_flush(mon);
-    monitor_update_watch(mon);
+    monitor_unref(mon);
 }
 
 static void monitor_send_node(Monitor *mon, JsonNode *node)
@@ -574,10 +577,11 @@ Monitor *monitor_new(int fd, const char *peer)
 {
     Monitor *mon = g_new0(Monitor, 1);
     g_autoptr(JsonNode) greeting = monitor_greeting();
+    unsigned id = next_monitor_id++;
     MonitorSource *ms;
 
     mon->ref = 1; /* the registry's */
-    mon->id = next_monitor_id++;
+    mon->id = id;
     mon->fd = fd;
     mon->peer = g_strdup(peer);
     mon->framer = json_framer_new(NULL);
@@ -598,9 +602,11 @@ Monitor *monitor_new(int fd, const char *peer)
         monitors = g_hash_table_new(g_direct_hash, g_direct_equal);
     }
     g_hash_table_insert(monitors, GUINT_TO_POINTER(mon->id), mon);
-    hull_info("qmp", "client %u connected (%s)", mon->id, peer);
+    hull_info("qmp", "client %u connected (%s)", id, peer);
     monitor_send_node(mon, greeting);
-    return mon;
+    /* The registry's reference (and mon with it) is gone if the client left before its
+     * greeting. */
+    return g_hash_table_lookup(monitors, GUINT_TO_POINTER(id));
 }
 
 static void monitor_close(Monitor *mon, const char *why)

@@ -33,7 +33,8 @@ typedef JsonNode *MonitorDispatchFn(Monitor *mon, JsonNode *request, bool oob_al
 void monitor_set_dispatcher(MonitorDispatchFn *fn);
 
 /* Starts a session on a connected stream socket (ownership of fd passes to the session) and
- * sends the greeting. peer describes the client for logs. */
+ * sends the greeting. peer describes the client for logs. Returns the session (owned by the
+ * server), or NULL when the client was gone before its greeting could be sent. */
 Monitor *monitor_new(int fd, const char *peer);
 
 /* The session whose command is being dispatched now, or NULL. */
