@@ -231,15 +231,19 @@ TCGExecStatus tcg_cpu_exec(TCGCPUCommon *cpu)
         uint64_t pc;
         uint32_t flags;
         uint64_t gen = tcg_jit_flush_gen(jit);
+        if (cpu->jmp_cache_gen != gen) {
+            /* The code buffer was flushed: every block pointer we hold is stale. */
+            memset(cpu->jmp_cache, 0, sizeof(TranslationBlock *) * TCG_JMP_CACHE_SIZE);
+            cpu->jmp_cache_gen = gen;
+            last_tb = NULL;
+        }
         fe->get_tb_cpu_state(env, &pc, &flags);
         TranslationBlock *tb = tb_find(cpu, pc, flags);
         if (tcg_jit_flush_gen(jit) != gen) {
-            last_tb = NULL; /* a flush freed last_tb */
-            gen = tcg_jit_flush_gen(jit);
-            tb = tb_find(cpu, pc, flags);
+            continue; /* flushed while translating (by us or another vCPU): start over */
         }
         if (last_tb && last_exit <= TCG_EXIT_IDX1) {
-            tcg_tb_add_jump(jit, last_tb, last_exit, tb);
+            tcg_tb_add_jump_gen(jit, last_tb, last_exit, tb, gen);
         }
         if (!tcg_jit_enter_exec(jit, gen)) {
             last_tb = NULL;

@@ -74,6 +74,7 @@ typedef struct TCGCPUCommon {
     int32_t pad;
     TCGTLBEntry tlb[TCG_MMU_IDX_MAX][TCG_TLB_SIZE];
     TranslationBlock **jmp_cache; /* TCG_JMP_CACHE_SIZE entries, by virtual pc */
+    uint64_t jmp_cache_gen;       /* flush generation the jump cache belongs to */
     TCGCPUStats stats;
     struct TCGJit *jit;
     struct TCGContext *ctx;
@@ -201,7 +202,8 @@ TranslationBlock *tcg_tb_compile(TCGContext *s, uint64_t pc, uint64_t phys_pc,
 /* Runs generated code: returns (TranslationBlock * | TCG_EXIT_*) of the block that left,
  * or 0 after lookup_and_goto_ptr missed the jump cache. */
 uintptr_t tcg_exec_tb(TCGJit *jit, void *env, const TranslationBlock *tb);
-/* Chains tb's goto_tb slot to dest (no-op when either is invalid). */
+/* Chains tb's goto_tb slot to dest (no-op when either is invalid). The caller makes sure
+ * no flush runs meanwhile (the execution loop uses a generation-checked variant). */
 void tcg_tb_add_jump(TCGJit *jit, TranslationBlock *tb, unsigned slot, TranslationBlock *dest);
 /* Finds a valid TB or NULL. */
 TranslationBlock *tcg_tb_lookup(TCGJit *jit, uint64_t pc, uint64_t phys_pc, uint32_t flags);
@@ -246,7 +248,7 @@ G_NORETURN void tcg_cpu_loop_exit(TCGCPUCommon *cpu);
 /* tcg_cpu_restore_state(cpu, retaddr) then tcg_cpu_loop_exit(cpu). */
 G_NORETURN void tcg_cpu_loop_exit_restore(TCGCPUCommon *cpu, uintptr_t retaddr);
 
-/* TLB maintenance for the engine's/front end's slow paths. host == NULL: the page is
+/* TLB maintenance for the engine's/front end's slow paths, on the vCPU's own thread. host == NULL: the page is
  * MMIO (every access takes the slow path). prot: TCG_PROT_*. */
 enum { TCG_PROT_READ = 1, TCG_PROT_WRITE = 2, TCG_PROT_EXEC = 4, TCG_PROT_WATCH_WRITE = 8 };
 void tcg_tlb_set_page(TCGCPUCommon *cpu, unsigned mmu_idx, uint64_t vaddr, void *host,

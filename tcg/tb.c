@@ -68,10 +68,7 @@ static void jit_reset_cache(TCGJit *jit)
     g_hash_table_remove_all(jit->pages);
     jit->cb.used = jit->code_start;
     jit->stats.code_buffer_used = jit->cb.used;
-    for (guint i = 0; i < jit->cpus->len; i++) {
-        TCGCPUCommon *cpu = g_ptr_array_index(jit->cpus, i);
-        memset(cpu->jmp_cache, 0, sizeof(TranslationBlock *) * TCG_JMP_CACHE_SIZE);
-    }
+    /* Each vCPU empties its own jump cache when it sees the new flush generation. */
 }
 
 TCGJit *tcg_jit_new(const TCGFrontend *fe, const TCGJitOptions *opts, GError **errp)
@@ -303,6 +300,12 @@ static void tb_reset_jump(TCGJit *jit, TranslationBlock *tb, unsigned slot)
 
 void tcg_tb_add_jump(TCGJit *jit, TranslationBlock *tb, unsigned slot, TranslationBlock *dest)
 {
+    tcg_tb_add_jump_gen(jit, tb, slot, dest, tcg_jit_flush_gen(jit));
+}
+
+void tcg_tb_add_jump_gen(TCGJit *jit, TranslationBlock *tb, unsigned slot,
+                         TranslationBlock *dest, uint64_t gen)
+{
     g_assert(slot < 2);
     if (jit->opts.no_chaining || tb->jmp_insn_offset[slot] == UINT16_MAX) {
         return;
@@ -312,7 +315,8 @@ void tcg_tb_add_jump(TCGJit *jit, TranslationBlock *tb, unsigned slot, Translati
         return;
     }
     g_mutex_lock(&jit->lock);
-    if (!tb->invalid && !dest->invalid && !tb->jmp_dest[slot]) {
+    /* A flush since the caller found both blocks would make them dangling. */
+    if (jit->flush_gen == gen && !tb->invalid && !dest->invalid && !tb->jmp_dest[slot]) {
         const uint8_t *rx = tb->tc_ptr;
         tcg_backend_patch_jump(tcg_code_rw(&jit->cb, rx + tb->jmp_insn_offset[slot]),
                                rx + tb->jmp_insn_offset[slot], dest->tc_ptr);
@@ -655,6 +659,7 @@ bool tcg_cpu_init(TCGJit *jit, void *env, GError **errp)
     cpu->jit = jit;
     cpu->env = env;
     cpu->jmp_cache = g_new0(TranslationBlock *, TCG_JMP_CACHE_SIZE);
+    cpu->jmp_cache_gen = tcg_jit_flush_gen(jit);
     tcg_tlb_flush(cpu);
     cpu->ctx = tcg_context_new(jit, jit->fe.common_offset);
     if (jit->fe.init_context) {

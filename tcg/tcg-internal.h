@@ -91,6 +91,9 @@ bool tcg_tb_search_insn(const TranslationBlock *tb, uintptr_t host_pc, uint64_t 
 uint64_t tcg_jit_flush_gen(TCGJit *jit);
 bool tcg_jit_enter_exec(TCGJit *jit, uint64_t gen);
 void tcg_jit_leave_exec(TCGJit *jit);
+/* tcg_tb_add_jump(), unless a flush happened since generation `gen`. */
+void tcg_tb_add_jump_gen(TCGJit *jit, TranslationBlock *tb, unsigned slot,
+                         TranslationBlock *dest, uint64_t gen);
 
 /* Called from generated code for lookup_and_goto_ptr. */
 const void *tcg_helper_lookup_tb_ptr(TCGCPUCommon *cpu);

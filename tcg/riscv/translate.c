@@ -737,6 +737,11 @@ bool riscv_tcg_attach(RiscvTcg *t, RiscvCPU *cpu, GError **errp)
 
 TCGExecStatus riscv_tcg_exec(RiscvCPU *cpu)
 {
+    /* State set up behind the JIT's back (reset, a board writing env directly) may
+     * already have an interrupt to take or a wfi to wait out. */
+    if (cpu->halted || riscv_cpu_pending_irq(&cpu->env) >= 0) {
+        tcg_cpu_interrupt(&cpu->tcg);
+    }
     return tcg_cpu_exec(&cpu->tcg);
 }
 

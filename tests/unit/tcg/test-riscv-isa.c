@@ -233,7 +233,8 @@ static void run_image(gconstpointer data)
 int main(int argc, char **argv)
 {
     static const char *const images[] = {"arith", "shifts", "branches", "jumps", "mem",
-                                         "muldiv", "atomic", "compressed", "csr", "traps"};
+                                         "muldiv", "atomic", "compressed", "csr", "traps",
+                                         "fencei"};
 
     static IsaCase cases[4 * G_N_ELEMENTS(images)];
     const size_t n = G_N_ELEMENTS(images);

@@ -412,6 +412,49 @@ static void test_flush(Fixture *f, gconstpointer data)
     g_assert_cmpuint(st.code_buffer_used, <=, st.code_buffer_size);
 }
 
+static gpointer run_second_cpu(gpointer data)
+{
+    ToyCPU *cpu = data;
+    g_assert_cmpint(tcg_cpu_exec(&cpu->common), ==, TCG_EXEC_STOPPED);
+    return NULL;
+}
+
+/* Two vCPUs share one small code buffer: translations, chaining and flushes race. */
+static void test_concurrent_flush(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    uint64_t a = RAM_BASE;
+    unsigned n = 4000;
+
+    for (unsigned i = 0; i < n; i++) {
+        put_insn(a + 4 * i, insn(OP_ADDI, 1 + i % 4, 1 + i % 4, (int)i));
+    }
+    put_insn(a + 4 * n, insn(OP_ADDI, 5, 5, -1)); /* r5 rounds */
+    put_insn(a + 4 * n + 4, insn(OP_BNE, 5, 0, -(int)(n + 1)));
+    put_insn(a + 4 * n + 8, insn(OP_HALT, 0, 0, 0));
+    g_autofree ToyCPU *other = g_new0(ToyCPU, 1);
+    g_assert_true(tcg_cpu_init(f->jit, other, &err));
+    other->pc = a;
+    other->r[5] = 5;
+    f->cpu->r[5] = 5;
+    GThread *t = g_thread_new("vcpu1", run_second_cpu, other);
+    g_assert_cmpint(tcg_cpu_exec(&f->cpu->common), ==, TCG_EXEC_STOPPED);
+    g_thread_join(t);
+
+    uint64_t want[4] = {0};
+    for (unsigned i = 0; i < n; i++) {
+        want[i % 4] += i;
+    }
+    for (unsigned k = 0; k < 4; k++) {
+        g_assert_cmpuint(f->cpu->r[1 + k], ==, 5 * want[k]);
+        g_assert_cmpuint(other->r[1 + k], ==, 5 * want[k]);
+    }
+    TCGJitStats st;
+    tcg_jit_get_stats(f->jit, &st);
+    g_assert_cmpuint(st.flushes, >=, 1);
+    tcg_cpu_finalize(f->jit, other);
+}
+
 static const TCGJitOptions default_opts = {.code_size = 8 * 1024 * 1024};
 static const TCGJitOptions small_opts = {.code_size = 64 * 1024, .max_insns = 2};
 
@@ -427,5 +470,6 @@ int main(int argc, char **argv)
     ADD("/tcg/exec/self-modifying-code", test_self_modifying_code, &default_opts);
     ADD("/tcg/exec/kick", test_kick, &default_opts);
     ADD("/tcg/exec/flush", test_flush, &small_opts);
+    ADD("/tcg/exec/concurrent-flush", test_concurrent_flush, &small_opts);
     return g_test_run();
 }
