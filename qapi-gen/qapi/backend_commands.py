@@ -95,8 +95,10 @@ class CommandsGen(QAPISchemaVisitor):
             lines.append('    %s;\n' % callexpr)
         if arg_t is not None:
             lines.append('    qapi_free_%s_members(&arg);\n' % arg_t.c_name)
-        lines.append('    if (err) {\n        g_propagate_error(errp, err);\n        return;\n'
-                     '    }\n')
+        # A handler that fails should return nothing; release it anyway if it did.
+        free_on_error = free_stmt(ret_t, 'retval') if ret_t is not None else ''
+        lines.append('    if (err) {\n%s        g_propagate_error(errp, err);\n        return;\n'
+                     '    }\n' % (('        %s\n' % free_on_error) if free_on_error else ''))
         if ret_t is not None:
             if isinstance(ret_t, BuiltinType) and ret_t.name in ('any', 'null'):
                 lines.append('    *ret = retval ? retval : json_node_new(JSON_NODE_NULL);\n')

@@ -66,12 +66,12 @@ bool visit_in_%(n)s(JsonNode *node, const QapiPath *path, %(n)s **obj, GError **
     len = json_array_get_length(array);
     for (guint i = 0; i < len; i++) {
         const QapiPath elem_path = { path, NULL, i };
+        JsonNode *elem_node = json_array_get_element(array, i);
         %(n)s *elem = g_new0(%(n)s, 1);
 
         *tail = elem;
         tail = &elem->next;
-        if (!visit_in_%(e)s(json_array_get_element(array, i), &elem_path, &elem->value,
-                            errp)) {
+        if (!visit_in_%(e)s(elem_node, &elem_path, &elem->value, errp)) {
             return false;
         }
     }
