@@ -573,6 +573,143 @@ static void test_translate_and_map(void)
     g_assert_cmpuint(len, ==, 0);
 }
 
+/*
+ * Random topologies against a reference model: for every address, the flat view must
+ * name the region (and offset) that a plain recursive walk of the rules finds.
+ */
+typedef struct RefNode {
+    MemoryRegion *mr;
+    struct RefNode *parent;
+    uint64_t addr;
+    uint64_t size;
+    int priority;
+    unsigned seq;           /* insertion order: later wins among equal priorities */
+    bool is_container;
+    MemoryRegion *alias_of; /* RAM target of an alias, or NULL */
+    uint64_t alias_offset;
+} RefNode;
+
+/* Which terminal region serves `addr` (relative to container `c`), and where in it. */
+static MemoryRegion *ref_resolve(GPtrArray *nodes, RefNode *c, uint64_t addr, uint64_t *off)
+{
+    RefNode *best = NULL;
+    MemoryRegion *found = NULL;
+    uint64_t found_off = 0;
+
+    /* Try candidates from the highest (priority, seq) down; holes fall through. */
+    for (;;) {
+        RefNode *next = NULL;
+
+        for (unsigned i = 0; i < nodes->len; i++) {
+            RefNode *n = g_ptr_array_index(nodes, i);
+
+            if (n->parent != c || addr < n->addr || addr - n->addr >= n->size) {
+                continue;
+            }
+            if (best && (n->priority > best->priority ||
+                         (n->priority == best->priority && n->seq >= best->seq))) {
+                continue; /* already tried */
+            }
+            if (!next || n->priority > next->priority ||
+                (n->priority == next->priority && n->seq > next->seq)) {
+                next = n;
+            }
+        }
+        if (!next) {
+            return NULL;
+        }
+        best = next;
+        if (next->is_container) {
+            found = ref_resolve(nodes, next, addr - next->addr, &found_off);
+        } else if (next->alias_of) {
+            found = next->alias_of;
+            found_off = next->alias_offset + (addr - next->addr);
+        } else {
+            found = next->mr;
+            found_off = addr - next->addr;
+        }
+        if (found) {
+            *off = found_off;
+            return found;
+        }
+    }
+}
+
+static void test_random_topologies(void)
+{
+    enum { SPACE = 2048, ROUNDS = 40, REGIONS = 16 };
+
+    for (unsigned round = 0; round < ROUNDS; round++) {
+        g_autoptr(GRand) rand = g_rand_new_with_seed(round);
+        g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(MemoryRegion) root = memory_region_new_container("root", SPACE);
+        g_autoptr(MemoryRegion) backing = new_ram("backing", 4096);
+        g_autoptr(AddressSpace) as = address_space_new("test", root);
+        g_autoptr(FlatView) fv = NULL;
+        GPtrArray *containers = g_ptr_array_new();
+        unsigned seq = 0;
+
+        g_ptr_array_add(containers, NULL); /* NULL: the root */
+        memory_region_transaction_begin();
+        for (unsigned i = 0; i < REGIONS; i++) {
+            RefNode *parent = g_ptr_array_index(containers,
+                                                g_rand_int_range(rand, 0, containers->len));
+            uint64_t psize = parent ? parent->size : SPACE;
+            RefNode *n = g_new0(RefNode, 1);
+            g_autofree char *name = g_strdup_printf("r%u", i);
+            int kind = g_rand_int_range(rand, 0, 3);
+
+            n->size = g_rand_int_range(rand, 1, (gint32)psize + 1);
+            n->addr = g_rand_int_range(rand, 0, (gint32)(psize - n->size) + 1);
+            n->priority = g_rand_int_range(rand, -2, 3);
+            n->parent = parent;
+            if (kind == 0) {
+                n->is_container = true;
+                n->mr = memory_region_new_container(name, n->size);
+                g_ptr_array_add(containers, n);
+            } else if (kind == 1) {
+                n->alias_of = backing;
+                n->alias_offset = g_rand_int_range(rand, 0, (gint32)(4096 - n->size) + 1);
+                n->mr = memory_region_new_alias(name, backing, n->alias_offset, n->size, NULL);
+            } else {
+                n->mr = new_ram(name, n->size);
+            }
+            map(parent ? parent->mr : root, n->addr, n->mr, n->priority);
+            n->seq = seq++;
+            memory_region_unref(n->mr);
+            g_ptr_array_add(nodes, n);
+        }
+        memory_region_transaction_commit();
+
+        fv = address_space_get_flatview(as);
+        for (uint64_t addr = 0; addr < SPACE; addr++) {
+            uint64_t off = 0;
+            MemoryRegion *want = ref_resolve(nodes, NULL, addr, &off);
+            const MemorySection *s = flatview_lookup(fv, addr);
+
+            if (!want) {
+                g_assert_null(s);
+                continue;
+            }
+            g_assert_nonnull(s);
+            g_assert_true(s->mr == want);
+            g_assert_cmphex(s->offset + (addr - s->gpa), ==, off);
+        }
+        /* Sections are sorted, disjoint and never empty. */
+        for (unsigned i = 0; i < flatview_nr_sections(fv); i++) {
+            const MemorySection *s = flatview_section(fv, i);
+
+            g_assert_cmpuint(s->size, >, 0);
+            if (i > 0) {
+                const MemorySection *p = flatview_section(fv, i - 1);
+
+                g_assert_cmpuint(p->gpa + p->size, <=, s->gpa);
+            }
+        }
+        g_ptr_array_free(containers, true);
+    }
+}
+
 static void count_release(void *opaque)
 {
     (*(unsigned *)opaque)++;
@@ -666,6 +803,7 @@ int main(int argc, char **argv)
     g_test_add_func("/engine/memory/allocation-failure", test_allocation_failure);
     g_test_add_func("/engine/memory/memfd", test_memfd);
     g_test_add_func("/engine/memory/translate-and-map", test_translate_and_map);
+    g_test_add_func("/engine/memory/random-topologies", test_random_topologies);
     g_test_add_func("/engine/memory/owner-outlives-views", test_owner_outlives_views);
     g_test_add_func("/engine/memory/concurrent-readers", test_concurrent_readers);
     return g_test_run();
