@@ -51,6 +51,13 @@ JsonObject *hull_client_get_greeting(HullClient *client);
 bool hull_client_execute(HullClient *client, const char *command, JsonObject *args,
                          JsonNode **ret, GError **errp);
 
+/*
+ * Sends a command without waiting for a reply, for commands the schema marks
+ * 'success-response': false (the server answers only errors, which are then dropped).
+ */
+bool hull_client_send(HullClient *client, const char *command, JsonObject *args,
+                      GError **errp);
+
 /* An event handler: name is the event's name, data its "data" object (NULL when absent). */
 typedef void HullEventFunc(HullClient *client, const char *name, JsonObject *data,
                            const HullTimestamp *timestamp, gpointer opaque);

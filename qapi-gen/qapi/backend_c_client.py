@@ -77,13 +77,22 @@ class CClientGen(QAPISchemaVisitor):
         if ret is not None:
             body.append('    g_autoptr(JsonNode) reply = NULL;\n')
         if t is not None:
-            body.append('    g_autoptr(JsonNode) arguments = visit_out_%s(args);\n' % t.c_name)
+            # NULL args: no arguments (all members optional, or let the server say what
+            # is missing).
+            body.append('    g_autoptr(JsonNode) arguments = args ? visit_out_%s(args) : NULL;\n'
+                        % t.c_name)
         body.append('\n')
-        argexpr = 'json_node_get_object(arguments)' if t is not None else 'NULL'
+        argexpr = ('arguments ? json_node_get_object(arguments) : NULL' if t is not None
+                   else 'NULL')
         retexpr = '&reply' if ret is not None else 'NULL'
-        body.append('    if (!hull_client_execute(client, %s, %s, %s, errp)) {\n'
-                    '        return false;\n    }\n'
-                    % (c_string(cmd.name), argexpr, retexpr))
+        if cmd.success_response:
+            body.append('    if (!hull_client_execute(client, %s, %s, %s, errp)) {\n'
+                        '        return false;\n    }\n'
+                        % (c_string(cmd.name), argexpr, retexpr))
+        else:
+            # The server sends no reply on success: only an error would come back.
+            body.append('    if (!hull_client_send(client, %s, %s, errp)) {\n'
+                        '        return false;\n    }\n' % (c_string(cmd.name), argexpr))
         if ret is not None:
             body.append('    if (!visit_in_%s(reply, NULL, ret, errp)) {\n'
                         '        g_prefix_error(errp, "reply to %s: ");\n'
