@@ -219,6 +219,8 @@ def test_shell_with_completion(hullctl_path, hulld, workdir):
         sh.expect(r"\(hull\) ")
         sh.send("quit\r")
         sh.expect("event: .* SHUTDOWN guest=false reason=host-qmp-quit")
+        # Keys typed before readline owns the terminal could be lost: wait for its prompt.
+        sh.expect(r"\(hull\) ")
         sh.send(b"\x04")
         assert sh.wait(10) == 0
         with open(history) as f:
