@@ -41,6 +41,10 @@ static Object *qom_resolve(const char *path, GError **errp)
         return object_resolve_path(path, NULL, errp);
     }
     parts = g_strsplit(path, "/", -1);
+    if (!parts[0]) {
+        hull_error_set(errp, HULL_ERROR_DEVICE_NOT_FOUND, "Device '%s' not found", path);
+        return NULL;
+    }
     for (char **p = parts; *p; p++) {
         if (!**p) {
             hull_error_set(errp, HULL_ERROR_DEVICE_NOT_FOUND, "Device '%s' not found", path);
