@@ -20,13 +20,13 @@ deps:
 	@sh scripts/install-deps.sh
 
 $(BUILD_DIR)/build.ninja:
-	$(MESON) setup $(SETUP_ARGS) $(BUILD_DIR)
+	$(MESON) setup $(if $(filter-out false 0,$(CI)),--werror) $(SETUP_ARGS) $(BUILD_DIR)
 
 ## build: install missing dependencies, then build into build/
 build: deps $(BUILD_DIR)/build.ninja
 	@$(NINJA) -C $(BUILD_DIR)
 
-## check: build, then run every test suite (unit, qmp, guest, functional, fuzz smoke)
+## check: build, then run every test suite (unit, qmp, clients, guest, functional, fuzz smoke)
 check: build
 	@$(MESON) test -C $(BUILD_DIR) $(MESON_TEST_ARGS) --no-suite bench
 	@/usr/bin/python3 scripts/test-summary.py $(BUILD_DIR)
@@ -38,6 +38,11 @@ check-unit: build
 ## check-qmp: protocol tests (pytest against a live hulld)
 check-qmp: build
 	@$(MESON) test -C $(BUILD_DIR) $(MESON_TEST_ARGS) --suite qmp
+
+.PHONY: check-clients
+## check-clients: generated Python/C bindings and hullctl against a live hulld
+check-clients: build
+	@$(MESON) test -C $(BUILD_DIR) $(MESON_TEST_ARGS) --suite clients
 
 ## check-guest: guest programs built here, run through QMP
 check-guest: build
