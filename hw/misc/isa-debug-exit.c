@@ -1,7 +1,9 @@
 /*
  * isa-debug-exit: any write to its ports ends the run. The guest's exit code is
  * (value << 1) | 1, as QEMU makes it, shown by query-status; the machine shuts down with
- * SHUTDOWN {guest: true, reason: guest-shutdown}.
+ * SHUTDOWN {guest: true, reason: guest-shutdown}. The run has ended with the first write:
+ * the guest may execute a little longer until the main loop stops it, and what it writes
+ * then does not change the code (until a system reset).
  */
 #include "hw/misc/isa-debug-exit.h"
 
@@ -18,6 +20,7 @@ typedef struct IsaDebugExitState {
     uint64_t iobase;
     uint64_t iosize;
     MemoryRegion *io;
+    bool exited; /* the exit code is taken; later writes are ignored until reset */
 } IsaDebugExitState;
 
 #define ISA_DEBUG_EXIT(obj) OBJECT_CHECK(IsaDebugExitState, (obj), TYPE_ISA_DEBUG_EXIT)
@@ -32,8 +35,13 @@ static MemTxResult isa_debug_exit_read(void *opaque, uint64_t offset, unsigned s
 static MemTxResult isa_debug_exit_write(void *opaque, uint64_t offset, unsigned size,
                                         uint64_t value)
 {
+    IsaDebugExitState *s = opaque;
     int64_t code = (int64_t)((value << 1) | 1);
 
+    if (s->exited) {
+        return MEMTX_OK;
+    }
+    s->exited = true;
     hull_info("isa-debug-exit", "the guest exits with code %" G_GINT64_FORMAT
               " (wrote 0x%" G_GINT64_MODIFIER "x)", code, (guint64)value);
     machine_set_guest_exit_code(code);
@@ -47,6 +55,11 @@ static const MemoryRegionOps isa_debug_exit_ops = {
     .endianness = MEMORY_ENDIAN_LITTLE,
     .valid = {.min_size = 1, .max_size = 4},
 };
+
+static void isa_debug_exit_reset(DeviceState *dev)
+{
+    ISA_DEBUG_EXIT(dev)->exited = false;
+}
 
 static bool isa_debug_exit_realize(DeviceState *dev, GError **errp)
 {
@@ -95,6 +108,7 @@ static void isa_debug_exit_class_init(ObjectClass *klass)
 
     dc->realize = isa_debug_exit_realize;
     dc->unrealize = isa_debug_exit_unrealize;
+    dc->reset = isa_debug_exit_reset;
 }
 
 static const TypeInfo isa_debug_exit_type_info = {
