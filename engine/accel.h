@@ -19,11 +19,8 @@ typedef struct AccelOps AccelOps;
 typedef struct AccelState {
     const AccelOps *ops;
     AddressSpace *as;        /* the machine's system address space */
-    /*
-     * The port I/O address space (x86 IN/OUT), or NULL: the board creates it, sets it
-     * before it creates vCPUs and frees it in its cleanup (after the vCPUs are gone).
-     * Without one, port reads see all-ones and writes are dropped.
-     */
+    /* The machine's port I/O space (x86 IN/OUT), or NULL (set before vCPUs exist); without
+     * one, port reads see all-ones and writes are dropped. */
     AddressSpace *io_as;
     void *opaque;            /* the accelerator's own state, set by init_machine */
     MemoryListener listener; /* forwards to ops->region_add/region_del/memory_commit */
@@ -96,12 +93,12 @@ bool accel_register(const AccelOps *ops);
 const AccelOps *accel_find(const char *name);
 
 /* What query-accels reports for one accelerator. */
-typedef struct AccelInfo {
+typedef struct AccelStatus {
     const char *name;
     const char *description;
     bool usable;  /* probe() says it can run here */
     char *reason; /* why not, when !usable */
-} AccelInfo;
+} AccelStatus;
 
 /* Every registered accelerator, sorted by name; free with accel_info_list_free(). */
 GArray *accel_query_all(void);
