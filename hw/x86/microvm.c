@@ -27,7 +27,6 @@
 #define MICROVM_MPTABLE_ADDR  0xf0000ull /* in the BIOS area a guest scans for "_MP_" */
 
 /* Ports and interrupt lines (ISA IRQ n is GSI n of the in-kernel PIC/IOAPIC). */
-#define MICROVM_IO_SIZE    0x10000
 #define MICROVM_COM1_PORT  0x3f8
 #define MICROVM_COM1_IRQ   4
 #define MICROVM_DEBUG_EXIT 0x501
@@ -43,8 +42,6 @@ typedef struct MicrovmState {
     MemoryRegion *ram;
     MemoryRegion *ram_low;
     MemoryRegion *ram_high;
-    MemoryRegion *io;
-    AddressSpace *io_as;
     X86CpuArch *cpu_arch; /* one per vCPU; [0] boots */
 
     /* What every reset loads again. */
@@ -274,7 +271,7 @@ static GByteArray *microvm_build_mptable(uint64_t addr, unsigned ncpus)
 
 static bool microvm_map_io(MicrovmState *m, uint64_t port, MemoryRegion *mr, GError **errp)
 {
-    return memory_region_add_subregion(m->io, port, mr, 0, errp);
+    return memory_region_add_subregion(m->parent_obj.iomem, port, mr, 0, errp);
 }
 
 static bool microvm_init_ram(MicrovmState *m, GError **errp)
@@ -361,10 +358,6 @@ static bool microvm_init(MachineState *ms, GError **errp)
         return hull_error_setg(errp, "microvm needs an accelerator with an in-kernel "
                                "interrupt controller (kvm), not '%s'", ms->accel->ops->name);
     }
-    m->io = memory_region_new_container("io", MICROVM_IO_SIZE);
-    m->io_as = address_space_new("I/O", m->io);
-    ms->accel->io_as = m->io_as;
-
     if (!microvm_init_ram(m, errp) || !microvm_setup_boot(m, errp) ||
         !microvm_init_devices(m, errp)) {
         return false;
@@ -417,11 +410,6 @@ static void microvm_cleanup(MachineState *ms)
 {
     MicrovmState *m = MICROVM(ms);
 
-    if (ms->accel && ms->accel->io_as == m->io_as) {
-        ms->accel->io_as = NULL;
-    }
-    g_clear_pointer(&m->io_as, address_space_free);
-    g_clear_pointer(&m->io, memory_region_unref);
     g_clear_pointer(&m->ram_high, memory_region_unref);
     g_clear_pointer(&m->ram_low, memory_region_unref);
     g_clear_pointer(&m->ram, memory_region_unref);
@@ -442,6 +430,7 @@ static void microvm_class_init(ObjectClass *klass)
     mc->default_ram_size = MICROVM_DEFAULT_RAM;
     mc->min_ram_size = MICROVM_MIN_RAM;
     mc->max_cpus = MICROVM_MAX_CPUS;
+    mc->has_io_space = true;
     mc->accels = microvm_accels;
     mc->init = microvm_init;
     mc->cleanup = microvm_cleanup;
