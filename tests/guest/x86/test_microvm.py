@@ -207,3 +207,20 @@ def test_i8042_reset(qmp, with_serial, guest):
     # After the reset the guest runs again from a fresh image and resets again.
     ev = qmp.wait_event("RESET", timeout=30)
     assert ev["data"] == {"guest": True, "reason": "guest-reset"}
+
+
+def test_kvm_internal_error_stops_the_machine(qmp, hulld, guest):
+    create(qmp, guest("bad-jump"), serial=False)
+    qmp.cmd("machine-start")
+    deadline = time.monotonic() + 30
+    while (status := qmp.cmd("query-status"))["status"] != "internal-error":
+        assert time.monotonic() < deadline, status
+        time.sleep(0.05)
+    assert status["running"] is False
+    assert "KVM internal error on vCPU 0" in status["reason"]
+    assert "0xd0000000" in status["reason"]
+    # Reset gets it going again (into the same error), destroy cleans up; hulld lives on.
+    qmp.cmd("system_reset")
+    qmp.cmd("machine-destroy")
+    assert qmp.cmd("query-status")["status"] == "no-machine"
+    assert hulld.alive()
