@@ -224,3 +224,56 @@ def test_kvm_internal_error_stops_the_machine(qmp, hulld, guest):
     qmp.cmd("machine-destroy")
     assert qmp.cmd("query-status")["status"] == "no-machine"
     assert hulld.alive()
+
+
+def wrap_bzimage(blob):
+    """A bzImage around `blob` (whose startup_64 is at 0x200): one setup sector, boot
+    protocol 2.15, LOADED_HIGH, XLF_KERNEL_64, a 64 KiB init_size."""
+    img = bytearray(2 * 512) + blob
+    img[0x1f1] = 1
+    img[0x1fe:0x200] = (0xaa55).to_bytes(2, "little")
+    img[0x201] = 0x66
+    img[0x202:0x206] = b"HdrS"
+    img[0x206:0x208] = (0x020f).to_bytes(2, "little")
+    img[0x211] = 1
+    img[0x22c:0x230] = (0x7fffffff).to_bytes(4, "little")
+    img[0x236:0x238] = (1).to_bytes(2, "little")
+    img[0x238:0x23c] = (2047).to_bytes(4, "little")
+    img[0x260:0x264] = (0x10000).to_bytes(4, "little")
+    return bytes(img)
+
+
+@pytest.fixture
+def bzimage(guest_dir, workdir):
+    blob = os.path.join(guest_dir, "linux64.bin")
+    if not os.path.exists(blob):
+        pytest.skip("linux64.bin not built")
+    path = os.path.join(workdir, "bzImage")
+    with open(blob, "rb") as f, open(path, "wb") as out:
+        out.write(wrap_bzimage(f.read()))
+    return path
+
+
+def test_bzimage_64bit_boot(qmp, bzimage, workdir):
+    # The stand-in kernel checks the zero page in long mode and exits with the number of
+    # E820 entries: RAM below 640 KiB, RAM from 1 MiB, KVM's pages.
+    initrd = os.path.join(workdir, "initrd")
+    with open(initrd, "wb") as f:
+        f.write(b"\x5a" * 100000)
+    _, status = run_to_exit(qmp, bzimage, serial=False, initrd=initrd, cmdline="root=/dev/x")
+    assert status["guest-exit-code"] == (3 << 1) | 1
+
+
+def test_bzimage_prints_its_command_line(qmp, with_serial, bzimage):
+    out, status = run_to_exit(qmp, bzimage, cmdline="console=ttyS0 quiet")
+    assert out == "console=ttyS0 quiet\n"
+
+
+def test_initrd_too_large_is_refused(qmp, bzimage, workdir):
+    initrd = os.path.join(workdir, "initrd")
+    with open(initrd, "wb") as f:
+        f.truncate(8 << 20)
+    create(qmp, bzimage, serial=False, initrd=initrd, memory=4 << 20)
+    resp = qmp.execute("machine-start")
+    assert "initrd" in resp["error"]["desc"]
+    assert qmp.cmd("query-status")["status"] == "configuring"
