@@ -70,11 +70,16 @@ async def call_every_command(vm, served):
     return outcome
 
 
-def test_every_implemented_command_through_its_binding(hulld):
+def test_every_implemented_command_through_its_binding(start_hulld, workdir, monkeypatch):
     """Each command hulld implements, called through its generated method with schema-valid
     arguments, in each phase a machine of the 'test' board reaches: the reply is a result
     that parses into the schema's type or a QMP error; never a protocol mismatch, never a
     dead daemon."""
+    # Sample strings may be taken as relative paths (a file chardev's output, say): hulld
+    # runs in the test's private directory so that nothing lands elsewhere.
+    monkeypatch.chdir(workdir)
+    hulld = start_hulld()
+
     async def main():
         async with hull.connect(hulld.socket) as vm:
             served = {c.name for c in await vm.query_commands()}
