@@ -20,7 +20,7 @@ deps:
 	@sh scripts/install-deps.sh
 
 $(BUILD_DIR)/build.ninja:
-	$(MESON) setup $(SETUP_ARGS) $(BUILD_DIR)
+	$(MESON) setup $(if $(filter-out false 0,$(CI)),--werror) $(SETUP_ARGS) $(BUILD_DIR)
 
 ## build: install missing dependencies, then build into build/
 build: deps $(BUILD_DIR)/build.ninja

@@ -56,22 +56,22 @@ static bool accel_probe(const AccelOps *ops, char **reason)
 
 static gint accel_info_compare(gconstpointer a, gconstpointer b)
 {
-    return g_strcmp0(((const AccelInfo *)a)->name, ((const AccelInfo *)b)->name);
+    return g_strcmp0(((const AccelStatus *)a)->name, ((const AccelStatus *)b)->name);
 }
 
 static void accel_info_clear(gpointer data)
 {
-    g_free(((AccelInfo *)data)->reason);
+    g_free(((AccelStatus *)data)->reason);
 }
 
 GArray *accel_query_all(void)
 {
-    GArray *list = g_array_new(false, true, sizeof(AccelInfo));
+    GArray *list = g_array_new(false, true, sizeof(AccelStatus));
 
     g_array_set_clear_func(list, accel_info_clear);
     for (unsigned i = 0; accel_registry && i < accel_registry->len; i++) {
         const AccelOps *ops = g_ptr_array_index(accel_registry, i);
-        AccelInfo info = {.name = ops->name, .description = ops->description};
+        AccelStatus info = {.name = ops->name, .description = ops->description};
 
         info.usable = accel_probe(ops, &info.reason);
         g_array_append_val(list, info);

@@ -17,6 +17,7 @@ typedef struct AccelOps AccelOps;
 typedef struct AccelState {
     const AccelOps *ops;
     AddressSpace *as;        /* the machine's system address space */
+    AddressSpace *io_as;     /* its port I/O space, or NULL (set before vCPUs exist) */
     void *opaque;            /* the accelerator's own state, set by init_machine */
     MemoryListener listener; /* forwards to ops->region_add/region_del/memory_commit */
     bool listening;
@@ -80,12 +81,12 @@ bool accel_register(const AccelOps *ops);
 const AccelOps *accel_find(const char *name);
 
 /* What query-accels reports for one accelerator. */
-typedef struct AccelInfo {
+typedef struct AccelStatus {
     const char *name;
     const char *description;
     bool usable;  /* probe() says it can run here */
     char *reason; /* why not, when !usable */
-} AccelInfo;
+} AccelStatus;
 
 /* Every registered accelerator, sorted by name; free with accel_info_list_free(). */
 GArray *accel_query_all(void);

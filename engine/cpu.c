@@ -4,6 +4,9 @@
  */
 #include "engine/cpu.h"
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "engine/lock.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -128,11 +131,13 @@ static gpointer cpu_thread_main(gpointer opaque)
     bool ok = true;
 
     cpu_self = cpu;
+    int tid = (int)syscall(SYS_gettid);
     if (ops->create_vcpu) {
         ok = ops->create_vcpu(cpu, &err);
     }
 
     engine_lock();
+    cpu->thread_id = tid;
     cpu->created = true;
     if (!ok) {
         hull_error("cpu", "%s: %s", cpu->name, err->message);

@@ -27,6 +27,7 @@ struct CPUState {
     gint exit_request;   /* non-zero: exec() must return soon */
 
     GThread *thread;
+    int thread_id;       /* (lock) the host thread's id, once created */
     GCond cond;          /* wakes the thread from parked/halted (with the engine lock) */
     bool created;        /* (lock) create_vcpu finished */
     bool stop_requested; /* (lock) park at the next chance */

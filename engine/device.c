@@ -29,7 +29,23 @@ static void device_class_init(ObjectClass *klass)
 
 static void device_finalize(Object *obj)
 {
-    g_free(DEVICE(obj)->id);
+    DeviceState *dev = DEVICE(obj);
+
+    g_free(dev->id);
+    if (dev->irq_outs) {
+        g_array_free(dev->irq_outs, true);
+    }
+}
+
+void device_declare_irq_outputs(DeviceState *dev, const char *name, IrqLine **pins,
+                                unsigned n)
+{
+    DeviceIrqOutputs out = {.name = name, .pins = pins, .n = n};
+
+    if (!dev->irq_outs) {
+        dev->irq_outs = g_array_new(false, false, sizeof(DeviceIrqOutputs));
+    }
+    g_array_append_val(dev->irq_outs, out);
 }
 
 static const TypeInfo device_type_info = {

@@ -6,14 +6,24 @@
 #ifndef HULL_ENGINE_DEVICE_H
 #define HULL_ENGINE_DEVICE_H
 
+#include "engine/irq.h"
 #include "engine/object.h"
 
 #define TYPE_DEVICE "device"
 
 typedef struct DeviceState {
     Object parent_obj;
-    char *id; /* the user's id, or NULL */
+    char *id;         /* the user's id, or NULL */
+    GArray *irq_outs; /* DeviceIrqOutputs registered by the device, or NULL */
 } DeviceState;
+
+/* A named group of interrupt outputs: pins[i] is the field where the device keeps the
+ * line it drives (the board stores the receiver's line there). */
+typedef struct DeviceIrqOutputs {
+    const char *name;
+    IrqLine **pins;
+    unsigned n;
+} DeviceIrqOutputs;
 
 typedef struct DeviceClass {
     ObjectClass parent_class;
@@ -36,6 +46,11 @@ bool id_wellformed(const char *id);
  * (changing nothing) on a malformed or duplicate id.
  */
 bool device_attach(DeviceState *dev, const char *id, GError **errp);
+
+/* Declares interrupt outputs (usually in instance_init), so that tests can intercept them
+ * (qtest-irq-intercept). `pins` points into the device's state; name is static. */
+void device_declare_irq_outputs(DeviceState *dev, const char *name, IrqLine **pins,
+                                unsigned n);
 
 bool device_realize(DeviceState *dev, GError **errp);
 void device_unrealize(DeviceState *dev);

@@ -41,6 +41,8 @@ typedef struct MachineState {
     AddressSpace *as;      /* the system address space over sysmem */
     AccelState *accel;
     CpuGroup *cpus;        /* the board adds vCPUs with cpu_create(ms->cpus, arch, errp) */
+    MemoryRegion *iomem;   /* boards with has_io_space: the 64 KiB port I/O space */
+    AddressSpace *io_as;
 
     /* Engine-private from here on. */
     GPtrArray *board_devices; /* realized by machine_add_device(), in order */
@@ -59,6 +61,7 @@ typedef struct MachineClass {
     unsigned max_cpus;        /* >= 1 */
     const char *const *accels;/* accelerators the board runs on, NULL-terminated; the
                                  first is the default */
+    bool has_io_space;        /* x86-style port I/O (ms->iomem / ms->io_as) */
 
     /*
      * machine-start, after the accelerator and the (empty) system address space exist:
@@ -74,7 +77,10 @@ typedef struct MachineClass {
     /*
      * Plugging a device_add device: called before the engine realizes it (at
      * machine-start for cold-plugged devices), e.g. to give it a virtio-mmio slot, map it
-     * or wire its IRQ. NULL: the board takes no user devices that need wiring.
+     * or wire its IRQ. NULL: the board takes no user devices that need wiring. The hook
+     * may realize the device itself (when wiring needs its regions); the engine's realize
+     * is then a no-op. unplug runs before the engine unrealizes a plugged device
+     * (device_del, teardown).
      */
     bool (*plug)(MachineState *ms, DeviceState *dev, GError **errp);
     void (*unplug)(MachineState *ms, DeviceState *dev);

@@ -16,6 +16,9 @@
 #include <glib-unix.h>
 #include <glib.h>
 
+#include "engine/block.h"
+#include "engine/lock.h"
+#include "engine/machine-internal.h"
 #include "engine/phase.h"
 #include "service/daemon.h"
 #include "service/monitor.h"
@@ -242,6 +245,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     qmp_control_init();
+    machine_init(NULL);
     /* Before the first listener: a signal that comes while starting up is handled once the
      * loop runs, instead of killing hulld with its socket and pidfile left behind. */
     g_unix_signal_add(SIGTERM, on_terminate_signal, NULL);
@@ -280,6 +284,12 @@ int main(int argc, char **argv)
     daemon_run();
 
     systemd_notify_stopping();
+    /* The machine goes first (vCPUs joined, devices gone), then block nodes are drained
+     * and flushed: nothing a guest wrote is lost on quit or SIGTERM. */
+    engine_lock();
+    machine_destroy();
+    blockdev_close_all();
+    engine_unlock();
     monitor_close_all(1000);
     server_shutdown();
     if (opts.pidfile) {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config-host.h"
+#include "engine/lock.h"
 #include "engine/phase.h"
 #include "qapi/qapi-commands.h"
 #include "service/daemon.h"
@@ -87,15 +88,6 @@ CommandInfoList *qmp_query_commands(GError **errp)
 
     qmp_for_each_command(qmp_commands, add_command_info, &tail);
     return list;
-}
-
-StatusInfo *qmp_query_status(GError **errp)
-{
-    StatusInfo *info = g_new0(StatusInfo, 1);
-
-    info->status = machine_phase_get();
-    info->running = info->status == MACHINE_PHASE_RUNNING;
-    return info;
 }
 
 void qmp_quit(GError **errp)
@@ -206,9 +198,14 @@ FdsetInfoList *qmp_query_fdsets(GError **errp)
 static JsonNode *control_dispatch(Monitor *mon, JsonNode *request, bool oob)
 {
     bool negotiated = monitor_is_negotiated(mon);
-    JsonNode *resp = qmp_dispatch(negotiated ? qmp_commands : qmp_cap_commands, request, oob,
-                                  machine_phase_get());
+    JsonNode *resp;
     JsonObject *obj, *error;
+
+    /* Commands run under the engine lock, as device emulation does. */
+    engine_lock();
+    resp = qmp_dispatch(negotiated ? qmp_commands : qmp_cap_commands, request, oob,
+                        machine_phase_get());
+    engine_unlock();
 
     if (negotiated || !resp) {
         return resp;
