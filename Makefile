@@ -26,7 +26,7 @@ $(BUILD_DIR)/build.ninja:
 build: deps $(BUILD_DIR)/build.ninja
 	@$(NINJA) -C $(BUILD_DIR)
 
-## check: build, then run every test suite (unit, qmp, guest, functional, fuzz smoke)
+## check: build, then run every test suite (unit, qmp, clients, guest, functional, fuzz smoke)
 check: build
 	@$(MESON) test -C $(BUILD_DIR) $(MESON_TEST_ARGS) --no-suite bench
 	@/usr/bin/python3 scripts/test-summary.py $(BUILD_DIR)
@@ -38,6 +38,11 @@ check-unit: build
 ## check-qmp: protocol tests (pytest against a live hulld)
 check-qmp: build
 	@$(MESON) test -C $(BUILD_DIR) $(MESON_TEST_ARGS) --suite qmp
+
+.PHONY: check-clients
+## check-clients: generated Python/C bindings and hullctl against a live hulld
+check-clients: build
+	@$(MESON) test -C $(BUILD_DIR) $(MESON_TEST_ARGS) --suite clients
 
 ## check-guest: guest programs built here, run through QMP
 check-guest: build

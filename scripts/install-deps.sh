@@ -11,7 +11,7 @@ libcapstone-dev liburing-dev linux-libc-dev"
 
 # Tests: pytest, socket activation helper, sanitizer and fuzzer runtimes, guest toolchains,
 # real firmware and kernels, and QEMU as the reference to compare against.
-TEST="python3-pytest systemd libclang-rt-14-dev
+TEST="python3-pytest python3-setuptools python3-wheel systemd libclang-rt-14-dev
 gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf binutils-riscv64-unknown-elf
 opensbi u-boot-qemu qemu-system-misc qemu-system-x86"
 

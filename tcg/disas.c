@@ -1,6 +1,8 @@
 /*
  * Host code listing of a translation block for debug logs: capstone disassembly when
- * Hull is built with it, a hex dump otherwise.
+ * Hull is built with it and the library loads, a hex dump otherwise. The library is
+ * opened with dlopen() the first time a listing is asked for: its relocated tables cost
+ * about 3 MiB of resident memory, which a hulld that never logs JIT code should not pay.
  */
 #include <glib.h>
 #include <inttypes.h>
@@ -10,6 +12,44 @@
 
 #if CONFIG_CAPSTONE
 #include <capstone.h>
+#include <dlfcn.h>
+#include <stdio.h>
+
+typedef struct CapstoneApi {
+    cs_err (*open)(cs_arch arch, cs_mode mode, csh *handle);
+    size_t (*disasm)(csh handle, const uint8_t *code, size_t size, uint64_t address,
+                     size_t count, cs_insn **insn);
+    void (*free)(cs_insn *insn, size_t count);
+    cs_err (*close)(csh *handle);
+} CapstoneApi;
+
+/* The library's entry points, or NULL when it cannot be loaded. */
+static const CapstoneApi *capstone_api(void)
+{
+    static gsize once;
+    static CapstoneApi api;
+    static bool ok;
+
+    if (g_once_init_enter(&once)) {
+        char soname[32];
+        void *lib;
+
+        snprintf(soname, sizeof(soname), "libcapstone.so.%d", CS_API_MAJOR);
+        lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+        if (!lib) {
+            lib = dlopen("libcapstone.so", RTLD_NOW | RTLD_LOCAL);
+        }
+        if (lib) {
+            *(void **)&api.open = dlsym(lib, "cs_open");
+            *(void **)&api.disasm = dlsym(lib, "cs_disasm");
+            *(void **)&api.free = dlsym(lib, "cs_free");
+            *(void **)&api.close = dlsym(lib, "cs_close");
+            ok = api.open && api.disasm && api.free && api.close;
+        }
+        g_once_init_leave(&once, 1);
+    }
+    return ok ? &api : NULL;
+}
 #endif
 
 static char *disas_hex(const TranslationBlock *tb)
@@ -30,15 +70,16 @@ static char *disas_hex(const TranslationBlock *tb)
 char *tcg_tb_disas(const TranslationBlock *tb)
 {
 #if CONFIG_CAPSTONE
+    const CapstoneApi *cs = capstone_api();
     csh handle;
     cs_insn *insn;
 
-    if (cs_open(CS_ARCH_X86, CS_MODE_64, &handle) != CS_ERR_OK) {
+    if (!cs || cs->open(CS_ARCH_X86, CS_MODE_64, &handle) != CS_ERR_OK) {
         return disas_hex(tb);
     }
-    size_t n = cs_disasm(handle, tb->tc_ptr, tb->tc_size, (uintptr_t)tb->tc_ptr, 0, &insn);
+    size_t n = cs->disasm(handle, tb->tc_ptr, tb->tc_size, (uintptr_t)tb->tc_ptr, 0, &insn);
     if (n == 0) {
-        cs_close(&handle);
+        cs->close(&handle);
         return disas_hex(tb);
     }
     GString *out = g_string_new(NULL);
@@ -46,8 +87,8 @@ char *tcg_tb_disas(const TranslationBlock *tb)
         g_string_append_printf(out, "0x%" PRIx64 ":  %s %s\n", insn[i].address,
                                insn[i].mnemonic, insn[i].op_str);
     }
-    cs_free(insn, n);
-    cs_close(&handle);
+    cs->free(insn, n);
+    cs->close(&handle);
     return g_string_free(out, false);
 #else
     return disas_hex(tb);

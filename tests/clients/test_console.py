@@ -1,0 +1,101 @@
+"""hullctl console on a real terminal (a pty driven by ptyrun): keys go to the chardev
+unchanged in raw mode, its output reaches the screen, Ctrl-] detaches and the terminal's
+settings come back."""
+import os
+import socket
+import termios
+import threading
+
+import pytest
+
+import hull
+from ptyrun import PtyProcess
+
+
+class EchoUpper:
+    """A unix stream server standing for a socket chardev: answers every byte upper-cased
+    and records what it received."""
+
+    def __init__(self, path):
+        self.path = path
+        self.received = b""
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        self.sock.listen(1)
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        conn, _ = self.sock.accept()
+        conn.sendall(b"console ready\r\n")
+        with conn:
+            while True:
+                data = conn.recv(4096)
+                if not data:
+                    return
+                self.received += data
+                conn.sendall(data.upper())
+
+    def close(self):
+        self.sock.close()
+
+
+def test_console_raw_mode_and_detach(hullctl_path, workdir):
+    chardev = EchoUpper(os.path.join(workdir, "serial.sock"))
+    term = PtyProcess([hullctl_path, "console", "unix:" + chardev.path])
+    try:
+        before = term.tty_attrs()
+        assert before[3] & termios.ICANON and before[3] & termios.ECHO
+        term.expect("Ctrl-] detaches")
+        term.expect("console ready")
+        # Raw mode: no echo, no line buffering, control characters pass through.
+        attrs = term.tty_attrs()
+        assert not attrs[3] & (termios.ICANON | termios.ECHO | termios.ISIG)
+        term.send("hello")
+        term.expect("HELLO")
+        term.send(b"\x03x")  # Ctrl-C goes to the guest, it does not kill hullctl
+        term.expect("X")
+        term.send(b"\x1d")
+        term.expect("detached from")
+        assert term.wait(10) == 0
+        assert chardev.received == b"hello\x03x"
+        after = term.tty_attrs()
+        assert after[3] & termios.ICANON and after[3] & termios.ECHO
+    finally:
+        term.close()
+        chardev.close()
+
+
+def test_console_chardev_absent_or_unreachable(hullctl_path, hulld, workdir):
+    term = PtyProcess([hullctl_path, "console", "unix:" + os.path.join(workdir, "none")])
+    try:
+        term.expect("cannot connect")
+        assert term.wait(10) == 3
+        assert term.tty_attrs()[3] & termios.ICANON
+    finally:
+        term.close()
+    term = PtyProcess([hullctl_path, "-s", hulld.socket, "console", "serial0"])
+    try:
+        term.expect("(no chardev|does not support query-chardev)")
+        assert term.wait(10) == 1
+    finally:
+        term.close()
+
+
+def test_console_on_a_chardev_of_hulld(hullctl_path, hulld):
+    """Through query-chardev and a ringbuf chardev created with chardev-add."""
+    with hull.connect_sync(hulld.socket) as vm:
+        served = {c.name for c in vm.query_commands()}
+        needed = {"chardev-add", "query-chardev", "ringbuf-write", "ringbuf-read"}
+        if not needed <= served:
+            pytest.skip("hulld lacks %s" % ", ".join(sorted(needed - served)))
+        vm.execute("chardev-add", {"id": "con0", "backend": {
+            "type": "ringbuf", "data": {"size": 4096}}})
+        vm.execute("ringbuf-write", {"device": "con0", "data": "guest says hi\r\n"})
+        term = PtyProcess([hullctl_path, "-s", hulld.socket, "console", "con0"])
+        try:
+            term.expect("guest says hi")
+            term.send(b"\x1d")
+            assert term.wait(10) == 0
+        finally:
+            term.close()
