@@ -8,7 +8,9 @@
 #include <glib.h>
 #include <stdbool.h>
 
+#include "engine/irq.h"
 #include "engine/memory.h"
+#include "util/error.h"
 
 typedef struct CPUState CPUState;
 typedef struct AccelOps AccelOps;
@@ -17,7 +19,9 @@ typedef struct AccelOps AccelOps;
 typedef struct AccelState {
     const AccelOps *ops;
     AddressSpace *as;        /* the machine's system address space */
-    AddressSpace *io_as;     /* its port I/O space, or NULL (set before vCPUs exist) */
+    /* The machine's port I/O space (x86 IN/OUT), or NULL (set before vCPUs exist); without
+     * one, port reads see all-ones and writes are dropped. */
+    AddressSpace *io_as;
     void *opaque;            /* the accelerator's own state, set by init_machine */
     MemoryListener listener; /* forwards to ops->region_add/region_del/memory_commit */
     bool listening;
@@ -64,6 +68,14 @@ struct AccelOps {
     /* Resets the vCPU's architectural state; on the vCPU thread, engine lock held, the
      * vCPU parked (cpus_reset_all). */
     void (*reset_vcpu)(CPUState *cpu);
+
+    /*
+     * For accelerators that emulate the interrupt controller themselves (KVM's in-kernel
+     * PIC/IOAPIC): the input line `n` of that controller (KVM: GSI n), which a board
+     * hands to its devices; NULL when n is out of range. The line belongs to the
+     * accelerator and lives until cleanup_machine. NULL hook: no such controller.
+     */
+    IrqLine *(*irqchip_input)(AccelState *accel, unsigned n);
 };
 
 /*
@@ -97,6 +109,21 @@ void accel_info_list_free(GArray *list);
  * fail with a clear error and change nothing. Main thread, engine lock held.
  */
 AccelState *accel_new(const char *name, AddressSpace *as, GError **errp);
+/*
+ * The accelerator's in-kernel interrupt controller input `n` (AccelOps.irqchip_input), or
+ * NULL with an error when it has no such controller or no such input.
+ */
+static inline IrqLine *accel_irqchip_input(AccelState *accel, unsigned n, GError **errp)
+{
+    IrqLine *line = accel->ops->irqchip_input ? accel->ops->irqchip_input(accel, n) : NULL;
+
+    if (!line) {
+        hull_error_setg(errp, "accelerator '%s' has no interrupt controller input %u",
+                        accel->ops->name, n);
+    }
+    return line;
+}
+
 /* Tears it down; every vCPU must already be destroyed. */
 void accel_free(AccelState *accel);
 

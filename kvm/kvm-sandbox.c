@@ -46,13 +46,23 @@ static const char *const vcpu_allowed_syscalls[] = {
     "munmap",
     "mremap",
     "madvise",
+    "read",
     "write",
     "writev",
+    "sendto",
     "sendmsg",
+    "close",
     "fstat",
     "newfstatat",
     "exit",
     "exit_group",
+};
+
+/* What kvm_vcpu_reset() and kvm_vcpu_set_boot_entry() need: the engine resets a vCPU on
+ * its own thread (KVM wants vCPU ioctls from the thread that runs it). */
+static const unsigned long vcpu_reset_ioctls[] = {
+    KVM_SET_REGS,  KVM_SET_SREGS,     KVM_SET_MSRS,     KVM_SET_XSAVE, KVM_SET_XCRS,
+    KVM_GET_LAPIC, KVM_SET_LAPIC,     KVM_SET_DEBUGREGS, KVM_SET_MP_STATE,
 };
 
 static bool add_rule(SeccompFilter *f, int nr, const char *name, unsigned count,
@@ -110,6 +120,11 @@ bool kvm_vcpu_sandbox_apply(KvmVcpu *vcpu, GError **errp)
         !allow_ioctl(&f, vcpu_fd, KVM_SET_SIGNAL_MASK, errp) ||
         !allow_ioctl(&f, vm_fd, KVM_IRQ_LINE, errp)) {
         return false;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(vcpu_reset_ioctls); i++) {
+        if (!allow_ioctl(&f, vcpu_fd, vcpu_reset_ioctls[i], errp)) {
+            return false;
+        }
     }
     int rc = seccomp_load(f.ctx);
     if (rc < 0) {

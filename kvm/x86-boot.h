@@ -78,6 +78,16 @@ typedef struct X86BootEntry {
     uint16_t gdt_limit;
 } X86BootEntry;
 
+/*
+ * What a board hangs on CPUState.arch for an x86 vCPU: with `boot` set, the accelerator
+ * puts the vCPU in `entry`'s state after every architectural reset (the boot vCPU of a
+ * directly loaded kernel). The board owns it and keeps it until its vCPUs are gone.
+ */
+typedef struct X86CpuArch {
+    bool boot;
+    X86BootEntry entry;
+} X86CpuArch;
+
 typedef enum X86KernelFormat {
     X86_KERNEL_UNKNOWN,
     X86_KERNEL_PVH_ELF,

@@ -6,10 +6,6 @@
 
 #include <string.h>
 
-#define RISCV_MIP_M_MASK                                                                       \
-    ((UINT64_C(1) << RISCV_IRQ_M_SOFT) | (UINT64_C(1) << RISCV_IRQ_M_TIMER) |                  \
-     (UINT64_C(1) << RISCV_IRQ_M_EXT))
-
 void riscv_cpu_init(RiscvCPU *cpu, uint64_t hartid, uint64_t reset_pc, const RiscvBus *bus)
 {
     memset(cpu, 0, sizeof(*cpu));
@@ -26,16 +22,29 @@ void riscv_cpu_reset(RiscvCPU *cpu)
 {
     CPURISCVState *env = &cpu->env;
     uint64_t hartid = env->mhartid;
+    uint64_t seip = __atomic_load_n(&env->seip_line, __ATOMIC_RELAXED);
+    uint64_t lines = __atomic_load_n(&env->mip, __ATOMIC_RELAXED) & RISCV_MIP_M_MASK;
 
+    /* Translations made under PMP rules that reset drops must go. */
+    for (unsigned i = 0; i < RISCV_PMP_COUNT; i++) {
+        if (env->pmpcfg[i]) {
+            cpu->tb_flush_pending = true;
+        }
+    }
     memset(env, 0, sizeof(*env));
     cpu->halted = false;
     env->mhartid = hartid;
     env->pc = cpu->reset_pc;
     env->priv = RISCV_PRIV_M;
     env->misa = RISCV_MISA_MXL_64 | RISCV_MISA_EXT('I') | RISCV_MISA_EXT('M') |
-                RISCV_MISA_EXT('A') | RISCV_MISA_EXT('C');
-    /* Without lower privilege modes MPP can only hold M. */
-    env->mstatus = (uint64_t)RISCV_PRIV_M << RISCV_MSTATUS_MPP_SHIFT;
+                RISCV_MISA_EXT('A') | RISCV_MISA_EXT('C') | RISCV_MISA_EXT('S') |
+                RISCV_MISA_EXT('U');
+    /* Interrupt lines are wires: their levels survive a reset of the hart. */
+    env->mip = lines;
+    env->seip_line = seip;
+    /* MPP resets to M (it is WARL; M is always legal); UXL and SXL say 64 bits. */
+    env->mstatus = ((uint64_t)RISCV_PRIV_M << RISCV_MSTATUS_MPP_SHIFT) |
+                   (UINT64_C(2) << 32) | (UINT64_C(2) << 34);
     env->lr_addr = RISCV_NO_RESERVATION;
     __atomic_store_n(&cpu->exit_request, 0, __ATOMIC_RELAXED);
 }
@@ -44,10 +53,11 @@ void riscv_cpu_set_irq(RiscvCPU *cpu, unsigned irq, bool level)
 {
     uint64_t bit = UINT64_C(1) << (irq & 63);
 
-    if (!(bit & RISCV_MIP_M_MASK)) {
+    if (irq == RISCV_IRQ_S_EXT) {
+        __atomic_store_n(&cpu->env.seip_line, level ? 1 : 0, __ATOMIC_SEQ_CST);
+    } else if (!(bit & (RISCV_MIP_M_MASK | RISCV_MIP_S_MASK))) {
         return;
-    }
-    if (level) {
+    } else if (level) {
         __atomic_fetch_or(&cpu->env.mip, bit, __ATOMIC_SEQ_CST);
     } else {
         __atomic_fetch_and(&cpu->env.mip, ~bit, __ATOMIC_SEQ_CST);
@@ -65,43 +75,92 @@ void riscv_cpu_kick(RiscvCPU *cpu)
     }
 }
 
-int riscv_cpu_pending_irq(const CPURISCVState *env)
+uint64_t riscv_cpu_read_mip(const CPURISCVState *env)
 {
-    /* Priority order of the privileged spec: MEI, MSI, MTI, then the S-level ones. */
-    static const int order[] = {RISCV_IRQ_M_EXT,  RISCV_IRQ_M_SOFT, RISCV_IRQ_M_TIMER,
-                                RISCV_IRQ_S_EXT,  RISCV_IRQ_S_SOFT, RISCV_IRQ_S_TIMER};
-    uint64_t pending = __atomic_load_n(&env->mip, __ATOMIC_RELAXED) & env->mie;
+    uint64_t mip = __atomic_load_n(&env->mip, __ATOMIC_RELAXED);
 
-    if (!pending) {
-        return -1;
+    if (__atomic_load_n(&env->seip_line, __ATOMIC_RELAXED)) {
+        mip |= RISCV_MIP_BIT(RISCV_IRQ_S_EXT);
     }
-    /* M-level interrupts are always enabled below M, and gated by MIE in M. */
-    if (env->priv == RISCV_PRIV_M && !(env->mstatus & RISCV_MSTATUS_MIE)) {
-        return -1;
-    }
+    return mip;
+}
+
+/* The highest-priority interrupt among `pending`, in the spec's order: MEI, MSI, MTI, SEI,
+ * SSI, STI. */
+static int riscv_irq_highest(uint64_t pending)
+{
+    static const int order[] = {RISCV_IRQ_M_EXT, RISCV_IRQ_M_SOFT, RISCV_IRQ_M_TIMER,
+                                RISCV_IRQ_S_EXT, RISCV_IRQ_S_SOFT, RISCV_IRQ_S_TIMER};
+
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-        if (pending & (UINT64_C(1) << order[i])) {
+        if (pending & RISCV_MIP_BIT(order[i])) {
             return order[i];
         }
     }
     return -1;
 }
 
+int riscv_cpu_pending_irq(const CPURISCVState *env)
+{
+    uint64_t pending = riscv_cpu_read_mip(env) & env->mie;
+    uint64_t to_m = pending & ~env->mideleg;
+    uint64_t to_s = pending & env->mideleg;
+    bool m_enabled = env->priv < RISCV_PRIV_M || (env->mstatus & RISCV_MSTATUS_MIE);
+    bool s_enabled = env->priv < RISCV_PRIV_S ||
+                     (env->priv == RISCV_PRIV_S && (env->mstatus & RISCV_MSTATUS_SIE));
+
+    /* Interrupts for M mode come before those delegated to S; an interrupt delegated to
+     * S is never taken while in M. */
+    if (m_enabled && to_m) {
+        return riscv_irq_highest(to_m);
+    }
+    if (s_enabled && to_s) {
+        return riscv_irq_highest(to_s);
+    }
+    return -1;
+}
+
 bool riscv_cpu_wfi_wakeup(const CPURISCVState *env)
 {
-    return (__atomic_load_n(&env->mip, __ATOMIC_RELAXED) & env->mie) != 0;
+    return (riscv_cpu_read_mip(env) & env->mie) != 0;
+}
+
+static uint64_t riscv_trap_vector(uint64_t tvec, uint64_t cause)
+{
+    uint64_t base = tvec & ~UINT64_C(3);
+
+    if ((tvec & 3) == 1 && (cause & RISCV_CAUSE_INTERRUPT)) {
+        return base + 4 * (cause & ~RISCV_CAUSE_INTERRUPT);
+    }
+    return base;
 }
 
 void riscv_cpu_do_trap(CPURISCVState *env, RiscvTrap trap)
 {
-    uint64_t base = env->mtvec & ~UINT64_C(3);
-    bool vectored = (env->mtvec & 3) == 1;
+    uint64_t code = trap.cause & ~RISCV_CAUSE_INTERRUPT;
+    uint64_t deleg = (trap.cause & RISCV_CAUSE_INTERRUPT) ? env->mideleg : env->medeleg;
     uint64_t status = env->mstatus;
 
+    if (env->priv <= RISCV_PRIV_S && code < 64 && ((deleg >> code) & 1)) {
+        env->sepc = env->pc;
+        env->scause = trap.cause;
+        env->stval = trap.tval;
+        status &= ~(RISCV_MSTATUS_SPIE | RISCV_MSTATUS_SPP);
+        if (status & RISCV_MSTATUS_SIE) {
+            status |= RISCV_MSTATUS_SPIE;
+        }
+        status &= ~RISCV_MSTATUS_SIE;
+        if (env->priv == RISCV_PRIV_S) {
+            status |= RISCV_MSTATUS_SPP;
+        }
+        env->mstatus = status;
+        env->priv = RISCV_PRIV_S;
+        env->pc = riscv_trap_vector(env->stvec, trap.cause);
+        return;
+    }
     env->mepc = env->pc;
     env->mcause = trap.cause;
     env->mtval = trap.tval;
-
     status &= ~(RISCV_MSTATUS_MPIE | RISCV_MSTATUS_MPP);
     if (status & RISCV_MSTATUS_MIE) {
         status |= RISCV_MSTATUS_MPIE;
@@ -110,12 +169,7 @@ void riscv_cpu_do_trap(CPURISCVState *env, RiscvTrap trap)
     status |= (uint64_t)env->priv << RISCV_MSTATUS_MPP_SHIFT;
     env->mstatus = status;
     env->priv = RISCV_PRIV_M;
-
-    if (vectored && (trap.cause & RISCV_CAUSE_INTERRUPT)) {
-        env->pc = base + 4 * (trap.cause & ~RISCV_CAUSE_INTERRUPT);
-    } else {
-        env->pc = base;
-    }
+    env->pc = riscv_trap_vector(env->mtvec, trap.cause);
 }
 
 void riscv_cpu_do_mret(CPURISCVState *env)
@@ -136,6 +190,36 @@ void riscv_cpu_do_mret(CPURISCVState *env)
     env->mstatus = status;
     env->priv = prev;
     env->pc = env->mepc;
+}
+
+void riscv_cpu_do_sret(CPURISCVState *env)
+{
+    uint64_t status = env->mstatus;
+    RiscvPriv prev = (status & RISCV_MSTATUS_SPP) ? RISCV_PRIV_S : RISCV_PRIV_U;
+
+    status &= ~(RISCV_MSTATUS_SIE | RISCV_MSTATUS_SPP);
+    if (status & RISCV_MSTATUS_SPIE) {
+        status |= RISCV_MSTATUS_SIE;
+    }
+    status |= RISCV_MSTATUS_SPIE;
+    status &= ~RISCV_MSTATUS_MPRV; /* prev is below M */
+    env->mstatus = status;
+    env->priv = prev;
+    env->pc = env->sepc;
+}
+
+RiscvPriv riscv_cpu_data_priv(const CPURISCVState *env)
+{
+    if (env->priv == RISCV_PRIV_M && (env->mstatus & RISCV_MSTATUS_MPRV)) {
+        return (RiscvPriv)((env->mstatus & RISCV_MSTATUS_MPP) >> RISCV_MSTATUS_MPP_SHIFT);
+    }
+    return env->priv;
+}
+
+bool riscv_cpu_fetch_paged(const CPURISCVState *env)
+{
+    return env->priv != RISCV_PRIV_M &&
+           (env->satp >> RISCV_SATP_MODE_SHIFT) != RISCV_SATP_MODE_BARE;
 }
 
 /* ---- memory ---- */
@@ -224,7 +308,43 @@ static uint64_t riscv_size_mask(unsigned size)
     return size == 8 ? UINT64_MAX : (UINT64_C(1) << (size * 8)) - 1;
 }
 
-bool riscv_mem_load(RiscvCPU *cpu, uint64_t addr, unsigned size, uint64_t *val, RiscvTrap *trap)
+static uint64_t riscv_access_fault_cause(RiscvAccess access)
+{
+    switch (access) {
+    case RISCV_ACCESS_READ:
+        return RISCV_EXCP_LOAD_ACCESS;
+    case RISCV_ACCESS_WRITE:
+        return RISCV_EXCP_STORE_ACCESS;
+    default:
+        return RISCV_EXCP_INSN_ACCESS;
+    }
+}
+
+/* Translates [vaddr, vaddr + size) (within one page) and checks it against PMP. */
+static bool riscv_access_paddr(RiscvCPU *cpu, uint64_t vaddr, uint64_t size, RiscvAccess access,
+                               RiscvPriv priv, uint64_t *paddr, RiscvTrap *trap)
+{
+    unsigned prot;
+
+    if (!riscv_cpu_translate(cpu, vaddr, access, priv, paddr, &prot, trap)) {
+        return false;
+    }
+    if (!riscv_pmp_check(&cpu->env, *paddr, size, access, priv)) {
+        return riscv_trap_set(trap, riscv_access_fault_cause(access), vaddr);
+    }
+    return true;
+}
+
+bool riscv_mem_data_paddr(RiscvCPU *cpu, uint64_t addr, RiscvAccess access, uint64_t *paddr)
+{
+    RiscvTrap trap;
+
+    return riscv_access_paddr(cpu, addr, 1, access, riscv_cpu_data_priv(&cpu->env), paddr,
+                              &trap);
+}
+
+/* A physical load of a single piece: false when nothing answers (access fault). */
+static bool riscv_phys_load(RiscvCPU *cpu, uint64_t addr, unsigned size, uint64_t *val)
 {
     bool aligned = riscv_is_aligned(addr, size);
     void *p = riscv_mem_host_ptr(cpu, addr, size, false);
@@ -234,17 +354,17 @@ bool riscv_mem_load(RiscvCPU *cpu, uint64_t addr, unsigned size, uint64_t *val, 
         return true;
     }
     if (!aligned) {
-        return riscv_trap_set(trap, RISCV_EXCP_LOAD_ACCESS, addr); /* see riscv_amo_ptr */
+        return false; /* see riscv_amo_ptr */
     }
     if (!cpu->bus.ops || !cpu->bus.ops->read ||
         !cpu->bus.ops->read(cpu->bus.opaque, addr, size, val)) {
-        return riscv_trap_set(trap, RISCV_EXCP_LOAD_ACCESS, addr);
+        return false;
     }
     *val &= riscv_size_mask(size);
     return true;
 }
 
-bool riscv_mem_store(RiscvCPU *cpu, uint64_t addr, unsigned size, uint64_t val, RiscvTrap *trap)
+static bool riscv_phys_store(RiscvCPU *cpu, uint64_t addr, unsigned size, uint64_t val)
 {
     bool aligned = riscv_is_aligned(addr, size);
     void *p = riscv_mem_host_ptr(cpu, addr, size, true);
@@ -255,32 +375,119 @@ bool riscv_mem_store(RiscvCPU *cpu, uint64_t addr, unsigned size, uint64_t val, 
     }
     /* A read-only window, or a misaligned access off RAM (see riscv_amo_ptr). */
     if (!aligned || riscv_bus_find_ram(cpu, addr, size)) {
+        return false;
+    }
+    return cpu->bus.ops && cpu->bus.ops->write &&
+           cpu->bus.ops->write(cpu->bus.opaque, addr, size, val & riscv_size_mask(size));
+}
+
+/*
+ * An access crossing a page boundary: both pages are translated and checked before
+ * anything is performed, and both halves must be RAM (a misaligned device access is an
+ * access fault, as within a page).
+ */
+static bool riscv_mem_split(RiscvCPU *cpu, uint64_t addr, unsigned size, RiscvAccess access,
+                            uint64_t *val, RiscvTrap *trap)
+{
+    RiscvPriv priv = riscv_cpu_data_priv(&cpu->env);
+    unsigned n1 = (unsigned)(TCG_PAGE_SIZE - (addr & ~TCG_PAGE_MASK));
+    bool store = access == RISCV_ACCESS_WRITE;
+    uint64_t pa1, pa2;
+    uint8_t *p1, *p2;
+    uint8_t buf[8];
+
+    if (!riscv_access_paddr(cpu, addr, n1, access, priv, &pa1, trap) ||
+        !riscv_access_paddr(cpu, addr + n1, size - n1, access, priv, &pa2, trap)) {
+        return false;
+    }
+    p1 = riscv_mem_host_ptr(cpu, pa1, n1, store);
+    p2 = riscv_mem_host_ptr(cpu, pa2, size - n1, store);
+    if (!p1 || !p2) {
+        return riscv_trap_set(trap, riscv_access_fault_cause(access), addr);
+    }
+    if (store) {
+        memcpy(buf, val, 8);
+        memcpy(p1, buf, n1);
+        memcpy(p2, buf + n1, size - n1);
+    } else {
+        memset(buf, 0, sizeof(buf));
+        memcpy(buf, p1, n1);
+        memcpy(buf + n1, p2, size - n1);
+        memcpy(val, buf, 8);
+    }
+    return true;
+}
+
+static bool riscv_crosses_page(uint64_t addr, unsigned size)
+{
+    return (addr & ~TCG_PAGE_MASK) + size > TCG_PAGE_SIZE;
+}
+
+bool riscv_mem_load(RiscvCPU *cpu, uint64_t addr, unsigned size, uint64_t *val, RiscvTrap *trap)
+{
+    uint64_t pa;
+
+    if (riscv_crosses_page(addr, size)) {
+        return riscv_mem_split(cpu, addr, size, RISCV_ACCESS_READ, val, trap);
+    }
+    if (!riscv_access_paddr(cpu, addr, size, RISCV_ACCESS_READ, riscv_cpu_data_priv(&cpu->env),
+                            &pa, trap)) {
+        return false;
+    }
+    if (!riscv_phys_load(cpu, pa, size, val)) {
+        return riscv_trap_set(trap, RISCV_EXCP_LOAD_ACCESS, addr);
+    }
+    return true;
+}
+
+bool riscv_mem_store(RiscvCPU *cpu, uint64_t addr, unsigned size, uint64_t val, RiscvTrap *trap)
+{
+    uint64_t pa;
+
+    if (riscv_crosses_page(addr, size)) {
+        return riscv_mem_split(cpu, addr, size, RISCV_ACCESS_WRITE, &val, trap);
+    }
+    if (!riscv_access_paddr(cpu, addr, size, RISCV_ACCESS_WRITE,
+                            riscv_cpu_data_priv(&cpu->env), &pa, trap)) {
+        return false;
+    }
+    if (!riscv_phys_store(cpu, pa, size, val)) {
         return riscv_trap_set(trap, RISCV_EXCP_STORE_ACCESS, addr);
     }
-    if (!cpu->bus.ops || !cpu->bus.ops->write ||
-        !cpu->bus.ops->write(cpu->bus.opaque, addr, size, val & riscv_size_mask(size))) {
-        return riscv_trap_set(trap, RISCV_EXCP_STORE_ACCESS, addr);
+    return true;
+}
+
+static bool riscv_fetch_parcel(RiscvCPU *cpu, uint64_t addr, uint64_t *paddr, uint64_t *v,
+                               RiscvTrap *trap)
+{
+    if (addr & 1) {
+        return riscv_trap_set(trap, RISCV_EXCP_INSN_MISALIGNED, addr);
+    }
+    if (!riscv_access_paddr(cpu, addr, 2, RISCV_ACCESS_EXEC, cpu->env.priv, paddr, trap)) {
+        return false;
+    }
+    if (!riscv_phys_load(cpu, *paddr, 2, v)) {
+        return riscv_trap_set(trap, RISCV_EXCP_INSN_ACCESS, addr);
     }
     return true;
 }
 
 bool riscv_mem_fetch16(RiscvCPU *cpu, uint64_t addr, uint16_t *parcel, RiscvTrap *trap)
 {
-    void *p = riscv_mem_host_ptr(cpu, addr, 2, false);
-    uint64_t v;
+    uint64_t pa, v;
 
-    if (addr & 1) {
-        return riscv_trap_set(trap, RISCV_EXCP_INSN_MISALIGNED, addr);
-    }
-    if (p) {
-        *parcel = (uint16_t)riscv_host_load(p, 2, true);
-        return true;
-    }
-    if (!cpu->bus.ops || !cpu->bus.ops->read || !cpu->bus.ops->read(cpu->bus.opaque, addr, 2, &v)) {
-        return riscv_trap_set(trap, RISCV_EXCP_INSN_ACCESS, addr);
+    if (!riscv_fetch_parcel(cpu, addr, &pa, &v, trap)) {
+        return false;
     }
     *parcel = (uint16_t)v;
     return true;
+}
+
+bool riscv_mem_fetch_paddr(RiscvCPU *cpu, uint64_t addr, uint64_t *paddr, RiscvTrap *trap)
+{
+    uint64_t v;
+
+    return riscv_fetch_parcel(cpu, addr, paddr, &v, trap);
 }
 
 bool riscv_cpu_fetch(RiscvCPU *cpu, uint32_t *insn, RiscvTrap *trap)
@@ -316,10 +523,21 @@ static int64_t riscv_sext(uint64_t v, unsigned size)
 static void *riscv_amo_ptr(RiscvCPU *cpu, uint64_t addr, unsigned size, bool store,
                            RiscvTrap *trap)
 {
-    void *p = riscv_is_aligned(addr, size) ? riscv_mem_host_ptr(cpu, addr, size, true) : NULL;
+    RiscvAccess access = store ? RISCV_ACCESS_WRITE : RISCV_ACCESS_READ;
+    uint64_t pa;
+    void *p;
 
+    if (!riscv_is_aligned(addr, size)) {
+        riscv_trap_set(trap, riscv_access_fault_cause(access), addr);
+        return NULL;
+    }
+    if (!riscv_access_paddr(cpu, addr, size, access, riscv_cpu_data_priv(&cpu->env), &pa,
+                            trap)) {
+        return NULL;
+    }
+    p = riscv_mem_host_ptr(cpu, pa, size, true);
     if (!p) {
-        riscv_trap_set(trap, store ? RISCV_EXCP_STORE_ACCESS : RISCV_EXCP_LOAD_ACCESS, addr);
+        riscv_trap_set(trap, riscv_access_fault_cause(access), addr);
     }
     return p;
 }

@@ -1,6 +1,6 @@
 /*
- * RISC-V hart state (RV64IMAC + Zicsr + Zifencei, machine mode), its memory interface and
- * the architectural operations shared by the interpreter and the JIT's helpers.
+ * RISC-V hart state (RV64IMAC + Zicsr + Zifencei, M/S/U modes, Sv39/Sv48, PMP), its memory
+ * interface and the architectural operations shared by the interpreter and the JIT's helpers.
  */
 #ifndef HULL_TCG_RISCV_CPU_H
 #define HULL_TCG_RISCV_CPU_H
@@ -35,6 +35,9 @@ enum {
     RISCV_EXCP_ECALL_U = 8,
     RISCV_EXCP_ECALL_S = 9,
     RISCV_EXCP_ECALL_M = 11,
+    RISCV_EXCP_INSN_PAGE_FAULT = 12,
+    RISCV_EXCP_LOAD_PAGE_FAULT = 13,
+    RISCV_EXCP_STORE_PAGE_FAULT = 15,
 };
 
 /* Interrupt numbers: bit positions in mip/mie and the mcause code with bit 63 set. */
@@ -48,7 +51,15 @@ enum {
 };
 #define RISCV_CAUSE_INTERRUPT (UINT64_C(1) << 63)
 
-/* mstatus fields used by M mode (RV64 layout). */
+#define RISCV_MIP_BIT(irq) (UINT64_C(1) << (irq))
+#define RISCV_MIP_M_MASK                                                                       \
+    (RISCV_MIP_BIT(RISCV_IRQ_M_SOFT) | RISCV_MIP_BIT(RISCV_IRQ_M_TIMER) |                     \
+     RISCV_MIP_BIT(RISCV_IRQ_M_EXT))
+#define RISCV_MIP_S_MASK                                                                       \
+    (RISCV_MIP_BIT(RISCV_IRQ_S_SOFT) | RISCV_MIP_BIT(RISCV_IRQ_S_TIMER) |                     \
+     RISCV_MIP_BIT(RISCV_IRQ_S_EXT))
+
+/* mstatus fields (RV64 layout). */
 #define RISCV_MSTATUS_SIE (UINT64_C(1) << 1)
 #define RISCV_MSTATUS_MIE (UINT64_C(1) << 3)
 #define RISCV_MSTATUS_SPIE (UINT64_C(1) << 5)
@@ -56,7 +67,53 @@ enum {
 #define RISCV_MSTATUS_SPP (UINT64_C(1) << 8)
 #define RISCV_MSTATUS_MPP_SHIFT 11
 #define RISCV_MSTATUS_MPP (UINT64_C(3) << RISCV_MSTATUS_MPP_SHIFT)
+#define RISCV_MSTATUS_FS_SHIFT 13
+#define RISCV_MSTATUS_FS (UINT64_C(3) << RISCV_MSTATUS_FS_SHIFT)
 #define RISCV_MSTATUS_MPRV (UINT64_C(1) << 17)
+#define RISCV_MSTATUS_SUM (UINT64_C(1) << 18)
+#define RISCV_MSTATUS_MXR (UINT64_C(1) << 19)
+#define RISCV_MSTATUS_TVM (UINT64_C(1) << 20)
+#define RISCV_MSTATUS_TW (UINT64_C(1) << 21)
+#define RISCV_MSTATUS_TSR (UINT64_C(1) << 22)
+#define RISCV_MSTATUS_UXL (UINT64_C(3) << 32)
+#define RISCV_MSTATUS_SXL (UINT64_C(3) << 34)
+#define RISCV_MSTATUS_SD (UINT64_C(1) << 63)
+/* FS values. */
+#define RISCV_FS_OFF 0
+#define RISCV_FS_DIRTY 3
+
+/* satp (RV64). */
+#define RISCV_SATP_MODE_SHIFT 60
+#define RISCV_SATP_MODE_BARE 0
+#define RISCV_SATP_MODE_SV39 8
+#define RISCV_SATP_MODE_SV48 9
+#define RISCV_SATP_ASID_SHIFT 44
+#define RISCV_SATP_ASID_MASK (UINT64_C(0xffff) << RISCV_SATP_ASID_SHIFT)
+#define RISCV_SATP_PPN_MASK ((UINT64_C(1) << 44) - 1)
+
+/* menvcfg/senvcfg. */
+#define RISCV_ENVCFG_FIOM (UINT64_C(1) << 0)
+#define RISCV_MENVCFG_STCE (UINT64_C(1) << 63)
+
+/* Page-table entry bits. */
+#define RISCV_PTE_V (1u << 0)
+#define RISCV_PTE_R (1u << 1)
+#define RISCV_PTE_W (1u << 2)
+#define RISCV_PTE_X (1u << 3)
+#define RISCV_PTE_U (1u << 4)
+#define RISCV_PTE_G (1u << 5)
+#define RISCV_PTE_A (1u << 6)
+#define RISCV_PTE_D (1u << 7)
+
+/* PMP: 16 entries; pmpcfg fields. */
+#define RISCV_PMP_COUNT 16
+#define RISCV_PMP_R 0x01
+#define RISCV_PMP_W 0x02
+#define RISCV_PMP_X 0x04
+#define RISCV_PMP_A_SHIFT 3
+#define RISCV_PMP_A_MASK (3 << RISCV_PMP_A_SHIFT)
+#define RISCV_PMP_L 0x80
+enum { RISCV_PMP_OFF = 0, RISCV_PMP_TOR = 1, RISCV_PMP_NA4 = 2, RISCV_PMP_NAPOT = 3 };
 
 /* CSR numbers implemented by this hart. */
 enum {
@@ -65,10 +122,26 @@ enum {
     RISCV_CSR_INSTRET = 0xc02,
     RISCV_CSR_HPMCOUNTER3 = 0xc03,
     RISCV_CSR_HPMCOUNTER31 = 0xc1f,
+    RISCV_CSR_SSTATUS = 0x100,
+    RISCV_CSR_SIE = 0x104,
+    RISCV_CSR_STVEC = 0x105,
+    RISCV_CSR_SCOUNTEREN = 0x106,
+    RISCV_CSR_SENVCFG = 0x10a,
+    RISCV_CSR_SSCRATCH = 0x140,
+    RISCV_CSR_SEPC = 0x141,
+    RISCV_CSR_SCAUSE = 0x142,
+    RISCV_CSR_STVAL = 0x143,
+    RISCV_CSR_SIP = 0x144,
+    RISCV_CSR_STIMECMP = 0x14d,
+    RISCV_CSR_SATP = 0x180,
     RISCV_CSR_MSTATUS = 0x300,
     RISCV_CSR_MISA = 0x301,
+    RISCV_CSR_MEDELEG = 0x302,
+    RISCV_CSR_MIDELEG = 0x303,
     RISCV_CSR_MIE = 0x304,
     RISCV_CSR_MTVEC = 0x305,
+    RISCV_CSR_MCOUNTEREN = 0x306,
+    RISCV_CSR_MENVCFG = 0x30a,
     RISCV_CSR_MHPMEVENT3 = 0x323,
     RISCV_CSR_MHPMEVENT31 = 0x33f,
     RISCV_CSR_MSCRATCH = 0x340,
@@ -76,6 +149,10 @@ enum {
     RISCV_CSR_MCAUSE = 0x342,
     RISCV_CSR_MTVAL = 0x343,
     RISCV_CSR_MIP = 0x344,
+    RISCV_CSR_PMPCFG0 = 0x3a0,
+    RISCV_CSR_PMPCFG2 = 0x3a2,
+    RISCV_CSR_PMPADDR0 = 0x3b0,
+    RISCV_CSR_PMPADDR15 = 0x3bf,
     RISCV_CSR_MCYCLE = 0xb00,
     RISCV_CSR_MINSTRET = 0xb02,
     RISCV_CSR_MHPMCOUNTER3 = 0xb03,
@@ -113,6 +190,13 @@ typedef struct RiscvBusOps {
      * illegal instruction, which lets M-mode software emulate it. */
     uint64_t (*get_time)(void *opaque);
     /*
+     * Optional (Sstc): the hart's stimecmp changed while menvcfg.STCE is set. The
+     * platform raises RISCV_IRQ_S_TIMER (riscv_cpu_set_irq) once mtime >= value; the hart
+     * itself already updated STIP for the current time. Without it stimecmp still works,
+     * but a hart sleeping in wfi is only woken by other interrupts.
+     */
+    void (*stimecmp_changed)(void *opaque, uint64_t hartid, uint64_t value);
+    /*
      * Optional RAM fast path beyond the windows: the host address of [addr, addr + size)
      * when it is contiguous RAM (or ROM, for reads), else NULL. Lets a bus whose map
      * changes at run time (the engine's AddressSpace) serve RAM directly; the JIT asks
@@ -143,7 +227,31 @@ typedef struct CPURISCVState {
     uint64_t mtval;
     uint64_t mscratch;
     uint64_t mie;
-    uint64_t mip; /* updated by other threads: read and write with __atomic builtins */
+    /* Updated by other threads: read and write with __atomic builtins. Holds the M bits
+     * the platform drives, STIP and the software-writable SSIP/STIP/SEIP bits. */
+    uint64_t mip;
+    /* The platform's supervisor external interrupt line (PLIC S context); mip.SEIP reads
+     * as the OR of it and the software-writable bit. Atomic like mip. */
+    uint64_t seip_line;
+    uint64_t medeleg;
+    uint64_t mideleg;
+    uint64_t mcounteren;
+    uint64_t menvcfg;
+
+    /* Supervisor CSRs. */
+    uint64_t stvec;
+    uint64_t sscratch;
+    uint64_t sepc;
+    uint64_t scause;
+    uint64_t stval;
+    uint64_t satp;
+    uint64_t scounteren;
+    uint64_t senvcfg;
+    uint64_t stimecmp;
+
+    /* Physical memory protection. */
+    uint8_t pmpcfg[RISCV_PMP_COUNT];
+    uint64_t pmpaddr[RISCV_PMP_COUNT];
 
     /* One count per retired instruction; mcycle counts the same event. */
     uint64_t mcycle;
@@ -173,6 +281,9 @@ struct RiscvCPU {
      */
     void (*notify)(RiscvCPU *cpu, bool interrupt);
     bool halted; /* JIT: stopped in wfi until an enabled interrupt is pending */
+    /* JIT: PMP changed; translations made under the old rules must go before the next
+     * block runs (done from the execution loop, outside generated code). */
+    bool tb_flush_pending;
     /* The JIT's per-vCPU state (soft-MMU TLB, requests, jump cache); unused by the
      * interpreter. Last: generated code reaches the fields above with short offsets. */
     TCGCPUCommon tcg;
@@ -183,21 +294,23 @@ static inline RiscvCPU *riscv_env_get_cpu(CPURISCVState *env)
     return (RiscvCPU *)((char *)env - offsetof(RiscvCPU, env));
 }
 
-/* A trap about to be taken: mcause and mtval. */
+/* A trap about to be taken: the cause (mcause/scause) and mtval/stval. */
 typedef struct RiscvTrap {
     uint64_t cause;
     uint64_t tval;
 } RiscvTrap;
 
-/* Sets up an RV64IMAC M-mode hart with the given id; reset enters at reset_pc. The bus
- * is copied; bus->ops may be NULL when every access goes to RAM windows. */
+/* Sets up an RV64IMAC hart with M, S and U modes and the given id; reset enters M mode at
+ * reset_pc. The bus is copied; bus->ops may be NULL when every access goes to RAM windows. */
 void riscv_cpu_init(RiscvCPU *cpu, uint64_t hartid, uint64_t reset_pc, const RiscvBus *bus);
 /* Architectural reset: M mode, mstatus.MIE=0, pc=reset_pc, registers and counters 0. */
 void riscv_cpu_reset(RiscvCPU *cpu);
 
-/* Raise or lower one mip bit (RISCV_IRQ_M_*); callable from any thread. The JIT is told
- * through cpu->notify; the interpreter sees mip before the next instruction (a thread
- * sleeping after RISCV_EXIT_WFI is the caller's to wake). */
+/* Raise or lower one interrupt line (RISCV_IRQ_*: M_SOFT, M_TIMER, M_EXT from the
+ * ACLINT/PLIC, S_EXT from the PLIC's S context, S_TIMER from Sstc's timer, S_SOFT);
+ * callable from any thread. The JIT is told through cpu->notify; the interpreter sees mip
+ * before the next instruction (a thread sleeping after RISCV_EXIT_WFI is the caller's to
+ * wake). */
 void riscv_cpu_set_irq(RiscvCPU *cpu, unsigned irq, bool level);
 /* Ask the running loop (interpreter or JIT) to return at the next instruction boundary. */
 void riscv_cpu_kick(RiscvCPU *cpu);
@@ -207,13 +320,48 @@ int riscv_cpu_pending_irq(const CPURISCVState *env);
 /* Whether wfi may stop waiting: some interrupt is pending and enabled in mie. */
 bool riscv_cpu_wfi_wakeup(const CPURISCVState *env);
 
-/* Trap entry (exception or interrupt): saves pc in mepc, enters M mode at mtvec. */
+/* mip as software reads it (the external SEIP line ORed in). */
+uint64_t riscv_cpu_read_mip(const CPURISCVState *env);
+
+/* Trap entry (exception or interrupt): to S mode when delegated (medeleg/mideleg) and the
+ * hart is below M, else to M mode; saves pc in xepc and enters at xtvec. */
 void riscv_cpu_do_trap(CPURISCVState *env, RiscvTrap trap);
 /* mret: returns to mepc in the privilege saved in mstatus.MPP. */
 void riscv_cpu_do_mret(CPURISCVState *env);
+/* sret: returns to sepc in the privilege saved in mstatus.SPP. */
+void riscv_cpu_do_sret(CPURISCVState *env);
+
+/* The privilege loads and stores are performed with (mstatus.MPRV/MPP in M mode). */
+RiscvPriv riscv_cpu_data_priv(const CPURISCVState *env);
+/* Whether instruction fetches at the current privilege go through page tables. */
+bool riscv_cpu_fetch_paged(const CPURISCVState *env);
+
+/* Kinds of access for translation and PMP. */
+typedef enum RiscvAccess {
+    RISCV_ACCESS_READ,
+    RISCV_ACCESS_WRITE,
+    RISCV_ACCESS_EXEC,
+} RiscvAccess;
 
 /*
- * Guest memory. Each returns false with *trap filled on a fault. Regular loads and stores
+ * Virtual to physical translation of one access by privilege `priv` (Sv39/Sv48 when satp
+ * says so and priv is below M), setting the PTE's A (and for writes D) bits. On success
+ * *prot gets what the 4 KiB page at vaddr allows at that privilege without touching the
+ * PTE again (TCG_PROT_*: READ/EXEC when A is set, WRITE when D is set too). On a fault
+ * fills *trap (page fault; access fault when a PTE cannot be read or updated).
+ */
+bool riscv_cpu_translate(RiscvCPU *cpu, uint64_t vaddr, RiscvAccess access, RiscvPriv priv,
+                         uint64_t *paddr, unsigned *prot, RiscvTrap *trap);
+/* PMP: whether [paddr, paddr + size) may be accessed by priv. */
+bool riscv_pmp_check(const CPURISCVState *env, uint64_t paddr, uint64_t size,
+                     RiscvAccess access, RiscvPriv priv);
+/* PMP: the TCG_PROT_* bits allowed for the whole 4 KiB page at paddr (0 when the page is
+ * not uniformly covered). */
+unsigned riscv_pmp_page_prot(const CPURISCVState *env, uint64_t paddr, RiscvPriv priv);
+
+/*
+ * Guest memory, by virtual address (translated at the data privilege, PMP-checked). Each
+ * returns false with *trap filled on a fault. Regular loads and stores
  * may be misaligned in RAM (performed as one access); a misaligned access outside RAM
  * raises an access fault. size is 1, 2, 4 or 8; loads zero-extend.
  */
@@ -221,13 +369,19 @@ bool riscv_mem_load(RiscvCPU *cpu, uint64_t addr, unsigned size, uint64_t *val, 
 bool riscv_mem_store(RiscvCPU *cpu, uint64_t addr, unsigned size, uint64_t val, RiscvTrap *trap);
 /* Instruction fetch of one 16-bit parcel at addr (2-byte aligned). */
 bool riscv_mem_fetch16(RiscvCPU *cpu, uint64_t addr, uint16_t *parcel, RiscvTrap *trap);
+/* The physical address of the parcel at addr, checked like a fetch of it. */
+bool riscv_mem_fetch_paddr(RiscvCPU *cpu, uint64_t addr, uint64_t *paddr, RiscvTrap *trap);
 /* Fetches the instruction at env.pc: 16 or 32 bits (the second parcel only when the
  * first says the instruction is 32-bit). */
 bool riscv_cpu_fetch(RiscvCPU *cpu, uint32_t *insn, RiscvTrap *trap);
 
-/* The host address of [addr, addr + size) when it is RAM (a window, or the bus's host_ptr),
- * or NULL (also for stores to read-only memory). */
+/* The host address of physical [addr, addr + size) when it is RAM (a window, or the bus's
+ * host_ptr), or NULL (also for stores to read-only memory). */
 void *riscv_mem_host_ptr(RiscvCPU *cpu, uint64_t addr, uint64_t size, bool store);
+
+/* Translates and PMP-checks a data access (priv from riscv_cpu_data_priv); *paddr is the
+ * physical address of its first byte. For the JIT's bookkeeping after an access. */
+bool riscv_mem_data_paddr(RiscvCPU *cpu, uint64_t addr, RiscvAccess access, uint64_t *paddr);
 
 /* A-extension operations (size 4 or 8, sign-extended results like the instructions).
  * Misaligned or outside writable RAM: access fault (load fault for LR, store/AMO fault

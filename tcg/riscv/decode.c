@@ -252,10 +252,15 @@ static bool decode_system(uint32_t w, RiscvInsn *insn, unsigned rd, unsigned rs1
         return insn_set(insn, RISCV_OP_EBREAK, 0, 0, 0, 0);
     case 0x30200073:
         return insn_set(insn, RISCV_OP_MRET, 0, 0, 0, 0);
+    case 0x10200073:
+        return insn_set(insn, RISCV_OP_SRET, 0, 0, 0, 0);
     case 0x10500073:
         return insn_set(insn, RISCV_OP_WFI, 0, 0, 0, 0);
     default:
-        /* sret, sfence.vma and the hypervisor forms need modes this hart lacks. */
+        if ((w & 0xfe007fff) == 0x12000073) {
+            return insn_set(insn, RISCV_OP_SFENCE_VMA, 0, rs1, bits(w, 24, 20), 0);
+        }
+        /* The hypervisor forms need an extension this hart lacks. */
         return insn_illegal(insn);
     }
 }
@@ -559,6 +564,7 @@ const char *riscv_op_name(RiscvOp op)
         [RISCV_OP_FENCE] = "fence",     [RISCV_OP_FENCE_I] = "fence.i",
         [RISCV_OP_ECALL] = "ecall",     [RISCV_OP_EBREAK] = "ebreak",
         [RISCV_OP_MRET] = "mret",       [RISCV_OP_WFI] = "wfi",
+        [RISCV_OP_SRET] = "sret",       [RISCV_OP_SFENCE_VMA] = "sfence.vma",
         [RISCV_OP_CSRRW] = "csrrw",     [RISCV_OP_CSRRS] = "csrrs",
         [RISCV_OP_CSRRC] = "csrrc",     [RISCV_OP_CSRRWI] = "csrrwi",
         [RISCV_OP_CSRRSI] = "csrrsi",   [RISCV_OP_CSRRCI] = "csrrci",

@@ -25,7 +25,7 @@
     X(LR_D) X(SC_D) X(AMOSWAP_D) X(AMOADD_D) X(AMOXOR_D) X(AMOAND_D) X(AMOOR_D)                \
     X(AMOMIN_D) X(AMOMAX_D) X(AMOMINU_D) X(AMOMAXU_D)                                          \
     X(FENCE) X(FENCE_I)                                                                        \
-    X(ECALL) X(EBREAK) X(MRET) X(WFI)                                                          \
+    X(ECALL) X(EBREAK) X(MRET) X(SRET) X(WFI) X(SFENCE_VMA)                                                          \
     X(CSRRW) X(CSRRS) X(CSRRC) X(CSRRWI) X(CSRRSI) X(CSRRCI)
 
 typedef enum RiscvOp {

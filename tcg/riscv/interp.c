@@ -209,6 +209,25 @@ static RiscvAmoOp amo_op(RiscvOp op)
     return ops[idx];
 }
 
+bool riscv_sret_allowed(const CPURISCVState *env)
+{
+    return env->priv == RISCV_PRIV_M ||
+           (env->priv == RISCV_PRIV_S && !(env->mstatus & RISCV_MSTATUS_TSR));
+}
+
+bool riscv_wfi_allowed(const CPURISCVState *env)
+{
+    /* Below M, wfi would wait unboundedly: illegal in U, and in S when TW is set. */
+    return env->priv == RISCV_PRIV_M ||
+           (env->priv == RISCV_PRIV_S && !(env->mstatus & RISCV_MSTATUS_TW));
+}
+
+bool riscv_sfence_vma_allowed(const CPURISCVState *env)
+{
+    return env->priv == RISCV_PRIV_M ||
+           (env->priv == RISCV_PRIV_S && !(env->mstatus & RISCV_MSTATUS_TVM));
+}
+
 static RiscvExecResult exec_trap(RiscvTrap *trap, uint64_t cause, uint64_t tval)
 {
     trap->cause = cause;
@@ -379,9 +398,24 @@ RiscvExecResult riscv_interp_exec(RiscvCPU *cpu, const RiscvInsn *insn, RiscvTra
         }
         riscv_cpu_do_mret(env);
         return RISCV_EXEC_OK;
+    case RISCV_OP_SRET:
+        if (!riscv_sret_allowed(env)) {
+            return exec_trap(trap, RISCV_EXCP_ILLEGAL_INSN, insn->raw);
+        }
+        riscv_cpu_do_sret(env);
+        return RISCV_EXEC_OK;
     case RISCV_OP_WFI:
+        if (!riscv_wfi_allowed(env)) {
+            return exec_trap(trap, RISCV_EXCP_ILLEGAL_INSN, insn->raw);
+        }
         env->pc = next;
         return riscv_cpu_wfi_wakeup(env) ? RISCV_EXEC_OK : RISCV_EXEC_WFI;
+    case RISCV_OP_SFENCE_VMA: /* the interpreter caches no translations */
+        if (!riscv_sfence_vma_allowed(env)) {
+            return exec_trap(trap, RISCV_EXCP_ILLEGAL_INSN, insn->raw);
+        }
+        env->pc = next;
+        return RISCV_EXEC_OK;
     case RISCV_OP_CSRRW:
     case RISCV_OP_CSRRS:
     case RISCV_OP_CSRRC:

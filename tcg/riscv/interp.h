@@ -27,6 +27,12 @@ RiscvExecResult riscv_interp_exec(RiscvCPU *cpu, const RiscvInsn *insn, RiscvTra
 bool riscv_exec_atomic(RiscvCPU *cpu, RiscvOp op, uint64_t addr, uint64_t src, uint64_t *rd,
                        RiscvTrap *trap);
 
+/* Privilege rules of the system instructions (mstatus.TSR, TW, TVM), shared with the JIT's
+ * helpers: false means an illegal instruction. */
+bool riscv_sret_allowed(const CPURISCVState *env);
+bool riscv_wfi_allowed(const CPURISCVState *env);
+bool riscv_sfence_vma_allowed(const CPURISCVState *env);
+
 typedef enum RiscvExitReason {
     RISCV_EXIT_BUDGET, /* max_insns steps done */
     RISCV_EXIT_WFI,    /* waiting for an interrupt: sleep until mip & mie != 0 */

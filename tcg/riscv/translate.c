@@ -10,10 +10,15 @@
 #include "tcg/tcg-op.h"
 #include "util/error.h"
 
-/* M mode is the only mode: one MMU index, named after the privilege level for when S and
- * U (with paging) arrive. */
-#define RISCV_MMU_IDX(priv) ((unsigned)(priv))
+/*
+ * TB flags: everything translation depends on. The privilege level (bits 0-1), the
+ * privilege of loads and stores, which is also their MMU index (bits 2-3: differs under
+ * mstatus.MPRV), and TCG_TB_FLAG_PHYS when fetches are not translated (M mode, or
+ * satp.MODE = Bare), which lets blocks chain across pages.
+ */
 #define RISCV_TB_FLAGS_PRIV_MASK 3u
+#define RISCV_TB_FLAGS_DATA_SHIFT 2
+#define RISCV_MMU_IDX(priv) ((unsigned)(priv))
 
 struct RiscvTcg {
     TCGFrontend fe;
@@ -34,6 +39,8 @@ typedef struct DisasContext {
     RiscvCPU *cpu;
     const RiscvTcgGlobals *g;
     RiscvPriv priv;
+    unsigned mmu_idx; /* loads and stores: the data privilege */
+    bool paged;       /* fetches go through page tables: no block spans pages */
     uint64_t pc;      /* the instruction being translated */
     uint64_t next_pc; /* the one after it */
     /* Retired instructions of this block not yet added to minstret/mcycle. Counters are
@@ -68,6 +75,46 @@ static void riscv_tcg_check_irq(RiscvCPU *cpu)
     }
 }
 
+/*
+ * After a CSR write: a new satp, or mstatus.SUM/MXR, changes what the TLB's entries allow;
+ * new PMP rules also drop every translated block (from the loop, which exec_interrupt
+ * reaches through the interrupt request).
+ */
+static void riscv_tcg_after_csr_write(RiscvCPU *cpu, uint64_t old_satp, uint64_t old_mstatus)
+{
+    uint64_t tlb_bits = RISCV_MSTATUS_SUM | RISCV_MSTATUS_MXR;
+
+    if (cpu->env.satp != old_satp || ((cpu->env.mstatus ^ old_mstatus) & tlb_bits) ||
+        cpu->tb_flush_pending) {
+        tcg_tlb_flush(&cpu->tcg);
+    }
+    if (cpu->tb_flush_pending) {
+        tcg_cpu_interrupt(&cpu->tcg);
+    }
+    riscv_tcg_check_irq(cpu);
+}
+
+/* A guest store reached physical memory at vaddr: drop the translations it overwrote. */
+static void riscv_tcg_note_store(RiscvCPU *cpu, uint64_t vaddr, unsigned size)
+{
+    uint64_t first, last;
+
+    if (!riscv_mem_data_paddr(cpu, vaddr, RISCV_ACCESS_WRITE, &first) ||
+        !riscv_mem_data_paddr(cpu, vaddr + size - 1, RISCV_ACCESS_WRITE, &last)) {
+        return;
+    }
+    if (tcg_tb_page_has_code(cpu->tcg.jit, first)) {
+        tcg_tb_invalidate_phys_range(cpu->tcg.jit, first, first + 1);
+        tcg_tb_invalidate_phys_range(cpu->tcg.jit, first, (first | ~TCG_PAGE_MASK) + 1 <
+                                                                   first + size
+                                                               ? (first | ~TCG_PAGE_MASK) + 1
+                                                               : first + size);
+    }
+    if (tcg_tb_page_has_code(cpu->tcg.jit, last)) {
+        tcg_tb_invalidate_phys_range(cpu->tcg.jit, last & TCG_PAGE_MASK, last + 1);
+    }
+}
+
 static void helper_raise(void *env, uint64_t cause, uint64_t tval)
 {
     riscv_tcg_raise(riscv_cpu_of(env), (RiscvTrap){cause, tval}, 0);
@@ -79,13 +126,14 @@ static uint64_t helper_csr(void *env, uint64_t csrno, uint64_t src, uint64_t op_
 {
     RiscvCPU *cpu = riscv_cpu_of(env);
     bool write = op_write & 4;
+    uint64_t satp = cpu->env.satp, mstatus = cpu->env.mstatus;
     uint64_t old;
 
     if (!riscv_csr_access(cpu, (unsigned)csrno, (RiscvCsrOp)(op_write & 3), src, write, &old)) {
         riscv_tcg_raise(cpu, (RiscvTrap){RISCV_EXCP_ILLEGAL_INSN, raw}, 0);
     }
     if (write) {
-        riscv_tcg_check_irq(cpu);
+        riscv_tcg_after_csr_write(cpu, satp, mstatus);
     }
     return old;
 }
@@ -100,8 +148,8 @@ static uint64_t helper_atomic(void *env, uint64_t op, uint64_t addr, uint64_t sr
         riscv_tcg_raise(cpu, trap, 0);
     }
     /* Atomics write RAM directly, bypassing the TLB's watch on code pages. */
-    if (op != RISCV_OP_LR_W && op != RISCV_OP_LR_D && tcg_tb_page_has_code(cpu->tcg.jit, addr)) {
-        tcg_tb_invalidate_phys_range(cpu->tcg.jit, addr, addr + riscv_op_mem_size(op));
+    if (op != RISCV_OP_LR_W && op != RISCV_OP_LR_D) {
+        riscv_tcg_note_store(cpu, addr, riscv_op_mem_size(op));
     }
     return rd;
 }
@@ -117,15 +165,89 @@ static void helper_mret(void *env, uint64_t raw)
     riscv_tcg_check_irq(cpu);
 }
 
-static void helper_wfi(void *env)
+static void helper_sret(void *env, uint64_t raw)
 {
     RiscvCPU *cpu = riscv_cpu_of(env);
 
+    if (!riscv_sret_allowed(&cpu->env)) {
+        riscv_tcg_raise(cpu, (RiscvTrap){RISCV_EXCP_ILLEGAL_INSN, raw}, 0);
+    }
+    riscv_cpu_do_sret(&cpu->env);
+    riscv_tcg_check_irq(cpu);
+}
+
+static void helper_sfence_vma(void *env, uint64_t vaddr, uint64_t all, uint64_t raw)
+{
+    RiscvCPU *cpu = riscv_cpu_of(env);
+
+    if (!riscv_sfence_vma_allowed(&cpu->env)) {
+        riscv_tcg_raise(cpu, (RiscvTrap){RISCV_EXCP_ILLEGAL_INSN, raw}, 0);
+    }
+    /* The TLB holds 4 KiB entries (superpages too), keyed by virtual page, untagged by
+     * ASID: flushing the page of vaddr, or everything, covers every ASID. */
+    if (all) {
+        tcg_tlb_flush(&cpu->tcg);
+    } else {
+        tcg_tlb_flush_page(&cpu->tcg, vaddr);
+    }
+}
+
+static void helper_wfi(void *env, uint64_t raw)
+{
+    RiscvCPU *cpu = riscv_cpu_of(env);
+
+    if (!riscv_wfi_allowed(&cpu->env)) {
+        riscv_tcg_raise(cpu, (RiscvTrap){RISCV_EXCP_ILLEGAL_INSN, raw}, 0);
+    }
     /* The loop then calls exec_interrupt, which reports the hart halted. */
     if (!riscv_cpu_wfi_wakeup(&cpu->env)) {
         cpu->halted = true;
         tcg_cpu_interrupt(&cpu->tcg);
     }
+}
+
+/*
+ * A 32-bit instruction straddling two pages while fetches are translated: executed by the
+ * interpreter, fetching through the current mapping every time, so the block holding it
+ * depends on its first page only and no stale second page can ever run.
+ */
+static void helper_exec_one(void *env)
+{
+    RiscvCPU *cpu = riscv_cpu_of(env);
+    uint64_t satp = cpu->env.satp, mstatus = cpu->env.mstatus;
+    RiscvTrap trap;
+    RiscvInsn insn;
+    uint32_t bits;
+
+    if (!riscv_cpu_fetch(cpu, &bits, &trap)) {
+        riscv_tcg_raise(cpu, trap, 0);
+    }
+    if (!riscv_decode(bits, &insn)) {
+        riscv_tcg_raise(cpu, (RiscvTrap){RISCV_EXCP_ILLEGAL_INSN, insn.raw}, 0);
+    }
+    {
+        uint64_t addr = cpu->env.x[insn.rs1] + (uint64_t)insn.imm;
+        RiscvExecResult r = riscv_interp_exec(cpu, &insn, &trap);
+
+        if (r == RISCV_EXEC_TRAP) {
+            riscv_tcg_raise(cpu, trap, 0);
+        }
+        cpu->env.minstret++;
+        cpu->env.mcycle++;
+        if (riscv_op_is_store(insn.op)) {
+            riscv_tcg_note_store(cpu, addr, riscv_op_mem_size(insn.op));
+        } else if (insn.op >= RISCV_OP_SC_W && insn.op <= RISCV_OP_AMOMAXU_D &&
+                   insn.op != RISCV_OP_LR_D) {
+            riscv_tcg_note_store(cpu, cpu->env.x[insn.rs1], riscv_op_mem_size(insn.op));
+        } else if (insn.op == RISCV_OP_SFENCE_VMA) {
+            tcg_tlb_flush(&cpu->tcg);
+        }
+        if (r == RISCV_EXEC_WFI) {
+            cpu->halted = true;
+            tcg_cpu_interrupt(&cpu->tcg);
+        }
+    }
+    riscv_tcg_after_csr_write(cpu, satp, mstatus);
 }
 
 static void helper_fence(void *env)
@@ -165,8 +287,8 @@ static void gen_sync_counters(DisasContext *dc, unsigned more)
     dc->unsynced = 0;
 }
 
-/* A direct jump to a known pc through goto_tb slot `slot`. Every block runs with
- * TCG_TB_FLAG_PHYS (no paging yet), so chaining across pages is safe. */
+/* A direct jump to a known pc through goto_tb slot `slot`. The execution loop chains it
+ * across pages only for blocks with TCG_TB_FLAG_PHYS (fetches not translated). */
 static void gen_goto(DisasContext *dc, unsigned slot, uint64_t target)
 {
     tcg_gen_goto_tb(dc->s, slot);
@@ -270,9 +392,10 @@ static TCGMemOp riscv_memop(RiscvOp op)
 static void gen_load_store(DisasContext *dc, const RiscvInsn *insn)
 {
     TCGv addr = tcg_temp_new(dc->s);
-    unsigned mmu_idx = RISCV_MMU_IDX(dc->priv);
+    unsigned mmu_idx;
 
     tcg_gen_addi(dc->s, addr, gpr(dc, insn->rs1), insn->imm);
+    mmu_idx = dc->mmu_idx;
     if (riscv_op_is_load(insn->op)) {
         tcg_gen_qemu_ld(dc->s, dest(dc, insn->rd), addr, mmu_idx, riscv_memop(insn->op));
     } else {
@@ -401,10 +524,33 @@ static void gen_system(DisasContext *dc, const RiscvInsn *insn)
         dc->ended = true;
         return;
     }
-    case RISCV_OP_WFI: {
-        TCGv args[1] = {TCG_ENV};
+    case RISCV_OP_SRET: {
+        TCGv args[2] = {TCG_ENV, tcg_constant(s, insn->raw)};
+        tcg_gen_movi(s, dc->g->pc, (int64_t)dc->pc);
+        gen_sync_counters(dc, 0);
+        gen_call(dc, (void *)helper_sret, 0, (TCGv){0}, 2, args);
         gen_sync_counters(dc, 1);
-        gen_call(dc, (void *)helper_wfi, TCG_CALL_NO_RWG, (TCGv){0}, 1, args);
+        tcg_gen_exit_tb(s, TCG_EXIT_NOCHAIN); /* the helper set pc and privilege */
+        dc->ended = true;
+        return;
+    }
+    case RISCV_OP_SFENCE_VMA: {
+        TCGv args[4] = {TCG_ENV, gpr(dc, insn->rs1), tcg_constant(s, insn->rs1 == 0),
+                        tcg_constant(s, insn->raw)};
+        tcg_gen_movi(s, dc->g->pc, (int64_t)dc->pc);
+        gen_sync_counters(dc, 0);
+        gen_call(dc, (void *)helper_sfence_vma, 0, (TCGv){0}, 4, args);
+        /* Later fetches must see the new mappings too. */
+        gen_sync_counters(dc, 1);
+        gen_exit_nochain(dc, dc->next_pc);
+        return;
+    }
+    case RISCV_OP_WFI: {
+        TCGv args[2] = {TCG_ENV, tcg_constant(s, insn->raw)};
+        tcg_gen_movi(s, dc->g->pc, (int64_t)dc->pc);
+        gen_sync_counters(dc, 0);
+        gen_call(dc, (void *)helper_wfi, 0, (TCGv){0}, 2, args);
+        gen_sync_counters(dc, 1);
         gen_exit_nochain(dc, dc->next_pc);
         return;
     }
@@ -485,6 +631,8 @@ uint32_t riscv_tcg_translate_block(TCGContext *s, void *env, uint64_t pc, uint32
         .cpu = cpu,
         .g = s->frontend_data,
         .priv = (RiscvPriv)(flags & RISCV_TB_FLAGS_PRIV_MASK),
+        .mmu_idx = RISCV_MMU_IDX((flags >> RISCV_TB_FLAGS_DATA_SHIFT) & RISCV_TB_FLAGS_PRIV_MASK),
+        .paged = !(flags & TCG_TB_FLAG_PHYS),
         .pc = pc,
     };
 
@@ -497,6 +645,27 @@ uint32_t riscv_tcg_translate_block(TCGContext *s, void *env, uint64_t pc, uint32
          * blocks that read it. An instruction may still straddle into the next page. */
         if (n > 0 && (dc.pc & TCG_PAGE_MASK) != (pc & TCG_PAGE_MASK)) {
             break;
+        }
+        if (dc.paged && (dc.pc & ~TCG_PAGE_MASK) == TCG_PAGE_SIZE - 2) {
+            uint16_t lo;
+
+            if (!riscv_mem_fetch16(cpu, dc.pc, &lo, &trap)) {
+                if (n == 0) {
+                    riscv_tcg_raise(cpu, trap, 0);
+                }
+                break;
+            }
+            if (riscv_insn_length(lo) == 4) {
+                if (n > 0) {
+                    break; /* it gets a block of its own */
+                }
+                TCGv args[1] = {TCG_ENV};
+                tcg_gen_insn_start(s, dc.pc, 0);
+                tcg_gen_movi(s, dc.g->pc, (int64_t)dc.pc);
+                gen_call(&dc, (void *)helper_exec_one, 0, (TCGv){0}, 1, args);
+                tcg_gen_exit_tb(s, TCG_EXIT_NOCHAIN);
+                return 2;
+            }
         }
         if (!riscv_tcg_fetch(cpu, dc.pc, &bits, &trap)) {
             if (n == 0) {
@@ -550,20 +719,22 @@ static void riscv_tcg_get_tb_cpu_state(void *env, uint64_t *pc, uint32_t *flags)
     RiscvCPU *cpu = riscv_cpu_of(env);
 
     *pc = cpu->env.pc;
-    *flags = (uint32_t)cpu->env.priv | TCG_TB_FLAG_PHYS;
+    *flags = (uint32_t)cpu->env.priv |
+             (uint32_t)riscv_cpu_data_priv(&cpu->env) << RISCV_TB_FLAGS_DATA_SHIFT |
+             (riscv_cpu_fetch_paged(&cpu->env) ? 0 : TCG_TB_FLAG_PHYS);
 }
 
-/* No paging yet: physical is virtual. Checks the address can be fetched at all. */
+/* Translates pc for a fetch (page tables, PMP); raises the fetch fault if it cannot. */
 static uint64_t riscv_tcg_get_code_phys(void *env, uint64_t pc)
 {
     RiscvCPU *cpu = riscv_cpu_of(env);
     RiscvTrap trap;
-    uint16_t parcel;
+    uint64_t pa;
 
-    if (!riscv_mem_fetch16(cpu, pc & ~UINT64_C(1), &parcel, &trap)) {
+    if (!riscv_mem_fetch_paddr(cpu, pc & ~UINT64_C(1), &pa, &trap)) {
         riscv_tcg_raise(cpu, trap, 0);
     }
-    return pc;
+    return pa | (pc & 1);
 }
 
 static void riscv_tcg_restore_state(void *env, const uint64_t data[2])
@@ -575,22 +746,36 @@ static void riscv_tcg_restore_state(void *env, const uint64_t data[2])
     cpu->env.mcycle += data[1];
 }
 
-/* Maps the page of addr in the TLB when it lies wholly in a RAM window; stores to pages
- * with translated code stay on the slow path, which invalidates those translations. */
+/*
+ * Maps the virtual page of addr in the TLB of mmu_idx (= the data privilege) when its
+ * physical page is wholly RAM, with what the PTE (A/D included) and PMP allow for the
+ * whole page; stores to pages with translated code stay on the slow path, which
+ * invalidates those translations.
+ */
 static void riscv_tcg_tlb_fill(RiscvCPU *cpu, unsigned mmu_idx, uint64_t addr)
 {
+    RiscvPriv priv = (RiscvPriv)mmu_idx;
     uint64_t page = addr & TCG_PAGE_MASK;
-    void *host = riscv_mem_host_ptr(cpu, page, TCG_PAGE_SIZE, false);
-    unsigned prot = TCG_PROT_READ | TCG_PROT_EXEC;
+    uint64_t pa;
+    unsigned prot;
+    RiscvTrap trap;
+    void *host;
 
-    if (!host) {
+    if (!riscv_cpu_translate(cpu, page, RISCV_ACCESS_READ, priv, &pa, &prot, &trap)) {
         return;
     }
-    if (riscv_mem_host_ptr(cpu, page, TCG_PAGE_SIZE, true)) {
-        prot |= TCG_PROT_WRITE;
-        if (tcg_tb_page_has_code(cpu->tcg.jit, page)) {
+    pa &= TCG_PAGE_MASK;
+    prot &= riscv_pmp_page_prot(&cpu->env, pa, priv);
+    host = riscv_mem_host_ptr(cpu, pa, TCG_PAGE_SIZE, false);
+    if (!host || !(prot & TCG_PROT_READ)) {
+        return;
+    }
+    if ((prot & TCG_PROT_WRITE) && riscv_mem_host_ptr(cpu, pa, TCG_PAGE_SIZE, true)) {
+        if (tcg_tb_page_has_code(cpu->tcg.jit, pa)) {
             prot |= TCG_PROT_WATCH_WRITE;
         }
+    } else {
+        prot &= ~(unsigned)TCG_PROT_WRITE;
     }
     tcg_tlb_set_page(&cpu->tcg, mmu_idx, page, host, prot);
 }
@@ -621,10 +806,7 @@ static void riscv_tcg_store_slow(void *env, uint64_t addr, uint64_t val, TCGMemO
     }
     /* RISC-V needs fence.i before new code must be seen, so the block running now may
      * finish with the old code; later fetches get the new one. */
-    if (tcg_tb_page_has_code(cpu->tcg.jit, addr) ||
-        tcg_tb_page_has_code(cpu->tcg.jit, addr + size - 1)) {
-        tcg_tb_invalidate_phys_range(cpu->tcg.jit, addr, addr + size);
-    }
+    riscv_tcg_note_store(cpu, addr, size);
     riscv_tcg_tlb_fill(cpu, tcg_memop_idx_mmu(oi), addr);
 }
 
@@ -635,6 +817,13 @@ static bool riscv_tcg_exec_interrupt(void *env)
 
     /* Clear first: an interrupt raised after the checks below sets it again. */
     __atomic_store_n(&cpu->tcg.interrupt_request, 0, __ATOMIC_SEQ_CST);
+    if (cpu->tb_flush_pending) {
+        /* PMP changed: blocks (and chains) checked against the old rules go. Safe here:
+         * this vCPU is outside generated code. */
+        cpu->tb_flush_pending = false;
+        tcg_tb_flush(cpu->tcg.jit);
+        tcg_tlb_flush(&cpu->tcg);
+    }
     if (cpu->halted) {
         if (!riscv_cpu_wfi_wakeup(&cpu->env)) {
             __atomic_store_n(&cpu->tcg.interrupt_request, 1, __ATOMIC_SEQ_CST);
@@ -651,13 +840,20 @@ static bool riscv_tcg_exec_interrupt(void *env)
 
 /* A guest-physical page now holds translated code: make every hart's stores to it take
  * the slow path. Other harts' TLBs are flushed from this thread, which is only safe while
- * they do not run; SMP harts need the engine's run-on-cpu mechanism here (next issue). */
+ * they do not run; SMP harts need the engine's run-on-cpu mechanism here (next issue).
+ * A hart with paging on may map the page at any virtual address: its whole TLB goes. */
 static void riscv_tcg_code_page_added(void *opaque, uint64_t phys_page)
 {
     RiscvTcg *t = opaque;
 
     for (unsigned i = 0; i < t->nr_harts; i++) {
-        tcg_tlb_flush_page(&t->harts[i]->tcg, phys_page);
+        RiscvCPU *h = t->harts[i];
+
+        if ((h->env.satp >> RISCV_SATP_MODE_SHIFT) != RISCV_SATP_MODE_BARE) {
+            tcg_tlb_flush(&h->tcg);
+        } else {
+            tcg_tlb_flush_page(&h->tcg, phys_page);
+        }
     }
 }
 
@@ -739,7 +935,7 @@ TCGExecStatus riscv_tcg_exec(RiscvCPU *cpu)
 {
     /* State set up behind the JIT's back (reset, a board writing env directly) may
      * already have an interrupt to take or a wfi to wait out. */
-    if (cpu->halted || riscv_cpu_pending_irq(&cpu->env) >= 0) {
+    if (cpu->halted || cpu->tb_flush_pending || riscv_cpu_pending_irq(&cpu->env) >= 0) {
         tcg_cpu_interrupt(&cpu->tcg);
     }
     return tcg_cpu_exec(&cpu->tcg);

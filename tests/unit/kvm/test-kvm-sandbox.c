@@ -16,6 +16,7 @@ typedef struct SandboxedRun {
     Guest *g;
     bool forbidden_call; /* after sandboxing, open a file instead of running */
     bool single_run;     /* return after one kvm_vcpu_run(), kicked or not */
+    bool reset_and_free; /* after the run, reset the vCPU and free it on this thread */
     GMutex lock;
     GCond cond;
     bool in_run; /* the thread is about to enter kvm_vcpu_run() */
@@ -42,6 +43,13 @@ static gpointer sandboxed_thread(gpointer data)
     g_mutex_unlock(&r->lock);
     r->exit = r->single_run ? kvm_vcpu_run(r->g->vcpu, &err) : guest_run(r->g, &err);
     g_assert_no_error(err);
+    if (r->reset_and_free) {
+        /* What the engine does on a vCPU thread: reset (system_reset), then destroy. */
+        g_assert_true(kvm_vcpu_reset(r->g->vcpu, &err));
+        g_assert_no_error(err);
+        g_clear_pointer(&r->g->vcpu, kvm_vcpu_free);
+        printf("reset and freed on the sandboxed thread\n");
+    }
     return NULL;
 }
 
@@ -104,6 +112,29 @@ static void test_run_loop_allowed(void)
     guest_stop(&g);
 }
 
+/* The engine resets a vCPU and finally frees it on the vCPU's own (sandboxed) thread. */
+static void test_reset_and_free_allowed(void)
+{
+    if (!kvm_usable_or_skip()) {
+        return;
+    }
+    if (!g_test_subprocess()) {
+        g_test_trap_subprocess(NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+        g_test_trap_assert_passed();
+        g_test_trap_assert_stdout("*reset and freed on the sandboxed thread*");
+        return;
+    }
+    g_autoptr(GBytes) hello = read_guest("hello.elf");
+    g_assert_nonnull(hello);
+    Guest g;
+    guest_start(&g, hello, NULL);
+    SandboxedRun r = {.reset_and_free = true};
+    run_sandboxed(&g, &r);
+    g_assert_cmpint(g.exit_code, ==, 0);
+    g_assert_null(g.vcpu);
+    guest_stop(&g);
+}
+
 static void test_forbidden_syscall_kills(void)
 {
     if (!kvm_usable_or_skip()) {
@@ -156,6 +187,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
 #ifdef CONFIG_SECCOMP
     g_test_add_func("/kvm/sandbox/run-loop-allowed", test_run_loop_allowed);
+    g_test_add_func("/kvm/sandbox/reset-and-free-allowed", test_reset_and_free_allowed);
     g_test_add_func("/kvm/sandbox/forbidden-syscall-kills", test_forbidden_syscall_kills);
     g_test_add_func("/kvm/sandbox/other-threads-unaffected", test_other_threads_unaffected);
 #endif

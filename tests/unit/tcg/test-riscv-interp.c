@@ -191,8 +191,9 @@ static void test_mret(Fixture *f, gconstpointer data)
     g_assert_cmphex(env->pc, ==, RAM_BASE + 0x40);
     g_assert_true(env->mstatus & RISCV_MSTATUS_MIE);
     g_assert_true(env->mstatus & RISCV_MSTATUS_MPIE);
-    g_assert_cmpint(env->priv, ==, RISCV_PRIV_M); /* MPP holds M: no lower mode exists */
-    g_assert_cmpuint((env->mstatus & RISCV_MSTATUS_MPP) >> RISCV_MSTATUS_MPP_SHIFT, ==, 3);
+    g_assert_cmpint(env->priv, ==, RISCV_PRIV_M); /* MPP held M (its reset value) */
+    /* mret leaves MPP at the least-privileged mode, U. */
+    g_assert_cmpuint((env->mstatus & RISCV_MSTATUS_MPP) >> RISCV_MSTATUS_MPP_SHIFT, ==, 0);
 }
 
 static void test_wfi(Fixture *f, gconstpointer data)
@@ -311,7 +312,9 @@ static void test_csr_legal_values(Fixture *f, gconstpointer data)
     CPURISCVState *env = &f->cpu.env;
     uint64_t misa = env->misa, old;
 
-    g_assert_cmphex(misa, ==, RISCV_MISA_MXL_64 | 0x1105);
+    g_assert_cmphex(misa, ==, RISCV_MISA_MXL_64 | RISCV_MISA_EXT('I') | RISCV_MISA_EXT('M') |
+                                  RISCV_MISA_EXT('A') | RISCV_MISA_EXT('C') |
+                                  RISCV_MISA_EXT('S') | RISCV_MISA_EXT('U'));
     csr_rw(f, RISCV_CSR_MISA, RISCV_CSR_OP_WRITE, 0, true);
     g_assert_cmphex(env->misa, ==, misa);
 
@@ -323,17 +326,47 @@ static void test_csr_legal_values(Fixture *f, gconstpointer data)
     csr_rw(f, RISCV_CSR_MEPC, RISCV_CSR_OP_WRITE, 0x80000003, true);
     g_assert_cmphex(env->mepc, ==, 0x80000002);
 
-    /* Only MIE and MPIE are writable; MPP stays M; everything else reads zero. */
+    /* The privileged spec's writable fields; UXL/SXL read 64-bit; SD follows FS; MPP
+     * keeps its value when written with the reserved mode 2. */
     csr_rw(f, RISCV_CSR_MSTATUS, RISCV_CSR_OP_WRITE, UINT64_MAX, true);
-    g_assert_cmphex(env->mstatus, ==, RISCV_MSTATUS_MIE | RISCV_MSTATUS_MPIE |
-                                          RISCV_MSTATUS_MPP);
+    old = csr_rw(f, RISCV_CSR_MSTATUS, RISCV_CSR_OP_SET, 0, false);
+    g_assert_cmphex(old, ==, 0x8000000a007e79aa);
+    csr_rw(f, RISCV_CSR_MSTATUS, RISCV_CSR_OP_WRITE, 2u << RISCV_MSTATUS_MPP_SHIFT, true);
+    g_assert_cmphex(env->mstatus, ==, RISCV_MSTATUS_MPP | (UINT64_C(0xa) << 32));
     csr_rw(f, RISCV_CSR_MSTATUS, RISCV_CSR_OP_WRITE, 0, true);
-    g_assert_cmphex(env->mstatus, ==, RISCV_MSTATUS_MPP);
+    g_assert_cmphex(env->mstatus, ==, UINT64_C(0xa) << 32);
+    /* sstatus is a view: SIE, SPIE, SPP, FS, SUM, MXR, UXL, SD. */
+    csr_rw(f, RISCV_CSR_MSTATUS, RISCV_CSR_OP_WRITE, UINT64_MAX, true);
+    old = csr_rw(f, RISCV_CSR_SSTATUS, RISCV_CSR_OP_SET, 0, false);
+    g_assert_cmphex(old, ==, 0x80000002000c6122);
+    csr_rw(f, RISCV_CSR_SSTATUS, RISCV_CSR_OP_WRITE, 0, true);
+    g_assert_cmphex(env->mstatus, ==, 0x0000000a00721888);
+    csr_rw(f, RISCV_CSR_MSTATUS, RISCV_CSR_OP_WRITE, 0, true);
 
     csr_rw(f, RISCV_CSR_MIE, RISCV_CSR_OP_WRITE, UINT64_MAX, true);
-    g_assert_cmphex(env->mie, ==, 0x888);
+    g_assert_cmphex(env->mie, ==, 0xaaa);
+    /* Software writes SSIP, STIP and SEIP; the M bits are the platform's. */
     csr_rw(f, RISCV_CSR_MIP, RISCV_CSR_OP_WRITE, UINT64_MAX, true);
-    g_assert_cmphex(env->mip, ==, 0);
+    g_assert_cmphex(env->mip, ==, 0x222);
+    csr_rw(f, RISCV_CSR_MIP, RISCV_CSR_OP_WRITE, 0, true);
+    /* Delegation: S interrupts only; every exception but ecall from M. */
+    csr_rw(f, RISCV_CSR_MIDELEG, RISCV_CSR_OP_WRITE, UINT64_MAX, true);
+    g_assert_cmphex(env->mideleg, ==, 0x222);
+    csr_rw(f, RISCV_CSR_MEDELEG, RISCV_CSR_OP_WRITE, UINT64_MAX, true);
+    g_assert_cmphex(env->medeleg, ==, 0xb3ff);
+    /* satp: Sv39/Sv48 and Bare only; another mode leaves it unchanged. */
+    csr_rw(f, RISCV_CSR_SATP, RISCV_CSR_OP_WRITE, UINT64_C(8) << 60 | 0x80123, true);
+    g_assert_cmphex(env->satp, ==, UINT64_C(8) << 60 | 0x80123);
+    csr_rw(f, RISCV_CSR_SATP, RISCV_CSR_OP_WRITE, UINT64_C(10) << 60 | 0x5, true);
+    g_assert_cmphex(env->satp, ==, UINT64_C(8) << 60 | 0x80123);
+    csr_rw(f, RISCV_CSR_SATP, RISCV_CSR_OP_WRITE, 0, true);
+    /* PMP: W without R is reserved; a locked entry ignores writes. */
+    csr_rw(f, RISCV_CSR_PMPCFG0, RISCV_CSR_OP_WRITE, 0x8a02, true);
+    g_assert_cmphex(csr_rw(f, RISCV_CSR_PMPCFG0, RISCV_CSR_OP_SET, 0, false), ==, 0x8800);
+    csr_rw(f, RISCV_CSR_PMPADDR0 + 1, RISCV_CSR_OP_WRITE, 0x1234, true);
+    g_assert_cmphex(env->pmpaddr[1], ==, 0);
+    csr_rw(f, RISCV_CSR_PMPCFG0, RISCV_CSR_OP_WRITE, 0, true);
+    g_assert_cmphex(env->pmpcfg[1], ==, 0x88);
 
     csr_rw(f, RISCV_CSR_MSCRATCH, RISCV_CSR_OP_WRITE, 0xf0, true);
     old = csr_rw(f, RISCV_CSR_MSCRATCH, RISCV_CSR_OP_SET, 0x0f, true);
@@ -355,11 +388,9 @@ static void test_csr_refused(Fixture *f, gconstpointer data)
     /* Read-only CSRs refuse writes, even of zero bits, but allow pure reads. */
     g_assert_false(riscv_csr_access(&f->cpu, RISCV_CSR_CYCLE, RISCV_CSR_OP_SET, 0, true, &old));
     g_assert_true(riscv_csr_access(&f->cpu, RISCV_CSR_CYCLE, RISCV_CSR_OP_SET, 0, false, &old));
-    /* Not implemented: S-mode, PMP, floating point, debug, unallocated. */
-    g_assert_false(riscv_csr_access(&f->cpu, 0x100, RISCV_CSR_OP_SET, 0, false, &old));
-    g_assert_false(riscv_csr_access(&f->cpu, 0x180, RISCV_CSR_OP_SET, 0, false, &old));
-    g_assert_false(riscv_csr_access(&f->cpu, 0x3a0, RISCV_CSR_OP_SET, 0, false, &old));
-    g_assert_false(riscv_csr_access(&f->cpu, 0x003, RISCV_CSR_OP_SET, 0, false, &old));
+    /* Not implemented: odd pmpcfg (RV32 only), hypervisor, debug, unallocated. */
+    g_assert_false(riscv_csr_access(&f->cpu, 0x3a1, RISCV_CSR_OP_SET, 0, false, &old));
+    g_assert_false(riscv_csr_access(&f->cpu, 0x600, RISCV_CSR_OP_SET, 0, false, &old));
     g_assert_false(riscv_csr_access(&f->cpu, 0x7b0, RISCV_CSR_OP_SET, 0, false, &old));
     g_assert_false(riscv_csr_access(&f->cpu, 0x1000, RISCV_CSR_OP_SET, 0, false, &old));
 }

@@ -58,7 +58,8 @@ static uint32_t translate(Fixture *f, uint64_t pc, unsigned max_insns)
     uint32_t size;
 
     tcg_func_start(f->s);
-    size = riscv_tcg_translate_block(f->s, &f->cpu, pc, RISCV_PRIV_M | TCG_TB_FLAG_PHYS,
+    size = riscv_tcg_translate_block(f->s, &f->cpu, pc,
+                                     RISCV_PRIV_M | RISCV_PRIV_M << 2 | TCG_TB_FLAG_PHYS,
                                      max_insns);
     g_autofree char *dump = tcg_dump_ops(f->s);
     g_test_message("%s", dump);

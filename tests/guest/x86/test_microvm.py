@@ -1,0 +1,209 @@
+"""The microvm board on KVM, driven through QMP: the tiny PVH guests of tests/guest/x86 print
+on COM1, read their command line, exit through isa-debug-exit, triple-fault, spin while they
+are stopped, resumed, reset and destroyed, and start a second CPU found in the MP table."""
+import os
+import time
+
+import pytest
+
+pytestmark = pytest.mark.usefixtures("kvm_usable")
+
+
+@pytest.fixture
+def with_serial(qmp):
+    """For tests that read COM1: a ringbuf chardev needs chardev-add."""
+    names = {c["name"] for c in qmp.cmd("query-commands")}
+    if not {"chardev-add", "ringbuf-read"} <= names:
+        pytest.skip("this hulld has no chardev-add/ringbuf-read to capture serial output")
+
+
+def add_serial(qmp, chardev="ser0"):
+    qmp.cmd("chardev-add", {"id": chardev,
+                            "backend": {"type": "ringbuf", "data": {"size": 65536}}})
+
+
+def read_serial(qmp, chardev="ser0"):
+    return qmp.cmd("ringbuf-read", {"device": chardev, "size": 65536, "format": "utf8"})
+
+
+def create(qmp, kernel, serial=True, **extra):
+    if serial:
+        add_serial(qmp)
+    args = {"type": "microvm", "accel": "kvm", "kernel": kernel}
+    if serial:
+        args["serial"] = ["ser0"]
+    args.update(extra)
+    qmp.cmd("machine-create", args)
+
+
+def wait_serial(qmp, text, timeout=30.0, chardev="ser0"):
+    """Serial output (everything read so far) once it contains `text`."""
+    out = ""
+    deadline = time.monotonic() + timeout
+    while text not in out:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{text!r} not in the serial output {out!r}")
+        out += read_serial(qmp, chardev)
+        time.sleep(0.02)
+    return out
+
+
+def exit_code(qmp):
+    return qmp.cmd("query-status").get("guest-exit-code")
+
+
+def run_to_exit(qmp, kernel, serial=True, **extra):
+    """Boots `kernel`, waits for its isa-debug-exit; returns (serial output, status)."""
+    create(qmp, kernel, serial=serial, **extra)
+    qmp.cmd("machine-start")
+    ev = qmp.wait_event("SHUTDOWN", timeout=60)
+    assert ev["data"] == {"guest": True, "reason": "guest-shutdown"}
+    status = qmp.cmd("query-status")
+    assert status["status"] == "shutdown"
+    return (read_serial(qmp) if serial else None), status
+
+
+def test_hello(qmp, with_serial, guest):
+    out, status = run_to_exit(qmp, guest("hello"))
+    assert out == "Hello from a PVH guest\n"
+    assert status["guest-exit-code"] == (0 << 1) | 1
+
+
+def test_cmdline_and_memory_map(qmp, with_serial, guest):
+    out, status = run_to_exit(qmp, guest("cmdline"), cmdline="console=ttyS0 hull=yes")
+    assert out == "console=ttyS0 hull=yes\n"
+    # RAM below 640 KiB, RAM from 1 MiB, KVM's reserved pages below 4 GiB.
+    assert status["guest-exit-code"] == (3 << 1) | 1
+
+
+def test_memory_above_4g(qmp, with_serial, guest):
+    # 3 GiB fit below the hole; the last 64 MiB go above 4 GiB: one more map entry.
+    out, status = run_to_exit(qmp, guest("cmdline"), cmdline="big", memory=(3 << 30) + (64 << 20))
+    assert out == "big\n"
+    assert status["guest-exit-code"] == (4 << 1) | 1
+
+
+def test_exit_code_is_the_first_write(qmp, guest):
+    # The guest writes 42, then (if it runs on before the machine stops) "X" and 0: the
+    # run ended with the first write, whose code stays.
+    _, status = run_to_exit(qmp, guest("exit"), serial=False)
+    assert status["guest-exit-code"] == (42 << 1) | 1
+    time.sleep(0.2)
+    assert qmp.cmd("query-status")["guest-exit-code"] == (42 << 1) | 1
+
+
+def test_exit_codes_without_serial(qmp, guest):
+    # Without a chardev the UART drops output; the exit code still comes through.
+    _, status = run_to_exit(qmp, guest("hello"), serial=False)
+    assert status["guest-exit-code"] == 1
+    qmp.cmd("machine-destroy")
+    _, status = run_to_exit(qmp, guest("mptable"), serial=False, cpus=2)
+    assert status["guest-exit-code"] == (2 << 1) | 1
+    qmp.cmd("machine-destroy")
+    _, status = run_to_exit(qmp, guest("cmdline"), serial=False, memory=(3 << 30) + (64 << 20))
+    assert status["guest-exit-code"] == (4 << 1) | 1
+
+
+def test_triple_fault_resets(qmp, guest):
+    create(qmp, guest("triple-fault"), serial=False)
+    qmp.cmd("machine-start")
+    for _ in range(2):
+        ev = qmp.wait_event("RESET", timeout=30)
+        assert ev["data"] == {"guest": True, "reason": "guest-reset"}
+    qmp.cmd("machine-destroy")
+    assert qmp.cmd("query-status")["status"] == "no-machine"
+
+
+def test_stop_cont_reset_destroy_while_spinning(qmp, hulld, guest):
+    create(qmp, guest("spin"), serial=False)
+    qmp.cmd("machine-start")
+    assert qmp.cmd("query-status")["status"] == "running"
+    for _ in range(3):
+        qmp.cmd("stop")
+        qmp.wait_event("STOP")
+        assert qmp.cmd("query-status")["status"] == "paused"
+        qmp.cmd("cont")
+        qmp.wait_event("RESUME")
+        assert qmp.cmd("query-status")["status"] == "running"
+    qmp.cmd("system_reset")
+    ev = qmp.wait_event("RESET")
+    assert ev["data"]["guest"] is False
+    assert qmp.cmd("query-status")["status"] == "running"
+    qmp.cmd("machine-destroy")
+    assert qmp.cmd("query-status")["status"] == "no-machine"
+    assert hulld.alive()
+
+
+def test_reset_runs_the_guest_again(qmp, with_serial, guest):
+    out, _ = run_to_exit(qmp, guest("hello"))
+    assert out == "Hello from a PVH guest\n"
+    qmp.cmd("system_reset")
+    qmp.wait_event("RESET")
+    if qmp.cmd("query-status")["status"] != "running":
+        qmp.cmd("cont")  # a reset from shutdown leaves the machine paused, as QEMU does
+    ev = qmp.wait_event("SHUTDOWN", timeout=60)
+    assert ev["data"] == {"guest": True, "reason": "guest-shutdown"}
+    assert read_serial(qmp) == "Hello from a PVH guest\n"
+
+
+def test_destroy_and_create_again(qmp, with_serial, guest):
+    run_to_exit(qmp, guest("hello"))
+    qmp.cmd("machine-destroy")
+    qmp.cmd("chardev-remove", {"id": "ser0"})
+    out, status = run_to_exit(qmp, guest("hello"))
+    assert out == "Hello from a PVH guest\n"
+
+
+def test_two_cpus(qmp, with_serial, guest):
+    out, status = run_to_exit(qmp, guest("smp"), cpus=2)
+    assert out == "+BSP saw the AP\n"
+    assert status["guest-exit-code"] == 1
+
+
+@pytest.mark.parametrize("cpus", [1, 3])
+def test_mp_table_lists_every_cpu(qmp, with_serial, guest, cpus):
+    out, status = run_to_exit(qmp, guest("mptable"), cpus=cpus)
+    assert out == f"{cpus}\n"
+    assert status["guest-exit-code"] == (cpus << 1) | 1
+
+
+def test_not_a_kernel_is_refused(qmp, workdir):
+    path = os.path.join(workdir, "notes.txt")
+    with open(path, "w") as f:
+        f.write("this is not a kernel\n" * 100)
+    create(qmp, path, serial=False)
+    resp = qmp.execute("machine-start")
+    assert resp["error"]["class"] == "GenericError"
+    assert "neither an ELF with a PVH entry note nor a Linux bzImage" in resp["error"]["desc"]
+    assert qmp.cmd("query-status")["status"] == "configuring"
+
+
+def test_elf_without_pvh_note_is_refused(qmp, hulld_path):
+    # hulld itself: an ELF, but x86-64 PIE without a PVH note.
+    create(qmp, hulld_path, serial=False)
+    resp = qmp.execute("machine-start")
+    assert "not an executable" in resp["error"]["desc"]
+    assert qmp.cmd("query-status")["status"] == "configuring"
+
+
+def test_kernel_is_required(qmp):
+    qmp.cmd("machine-create", {"type": "microvm", "accel": "kvm"})
+    resp = qmp.execute("machine-start")
+    assert "microvm needs 'kernel'" in resp["error"]["desc"]
+
+
+def test_query_kvm(qmp, guest):
+    assert qmp.cmd("query-kvm") == {"enabled": False, "present": True}
+    create(qmp, guest("hello"), serial=False)
+    assert qmp.cmd("query-kvm") == {"enabled": True, "present": True}
+
+
+def test_i8042_reset(qmp, with_serial, guest):
+    create(qmp, guest("i8042-reset"))
+    qmp.cmd("machine-start")
+    ev = qmp.wait_event("RESET", timeout=30)
+    assert ev["data"] == {"guest": True, "reason": "guest-reset"}
+    assert wait_serial(qmp, "i8042 ok\n").startswith("i8042 ok\n")
+    # After the reset the guest runs again from a fresh image and resets again.
+    ev = qmp.wait_event("RESET", timeout=30)
+    assert ev["data"] == {"guest": True, "reason": "guest-reset"}
