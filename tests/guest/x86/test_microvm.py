@@ -277,3 +277,17 @@ def test_initrd_too_large_is_refused(qmp, bzimage, workdir):
     resp = qmp.execute("machine-start")
     assert "initrd" in resp["error"]["desc"]
     assert qmp.cmd("query-status")["status"] == "configuring"
+
+
+def test_lapic_timer_interrupt(qmp, with_serial, guest):
+    out, status = run_to_exit(qmp, guest("lapic-timer"))
+    assert out == "tick\n"
+    assert status["guest-exit-code"] == 1
+
+
+def test_uart_interrupt_through_the_ioapic(qmp, with_serial, guest):
+    # The UART's IRQ 4 reaches the guest through the board's wiring to GSI 4.
+    out, status = run_to_exit(qmp, guest("uart-irq"))
+    assert out == "uart irq\n"
+    iir = status["guest-exit-code"] >> 1
+    assert iir & 0x0f == 0x02  # transmitter holding register empty
