@@ -97,15 +97,19 @@ def member_doc(doc, name):
 
 def section_text(sec):
     """A tagged doc section ('Returns: ...', 'Example:' and an indented block)."""
-    if sec.tag in ('Example', 'Examples'):
-        # Keep the example's own indentation: only the common part goes.
-        lines = [ln.rstrip() for ln in sec.lines]
-        while lines and not lines[0].strip():
-            lines.pop(0)
-        while lines and not lines[-1].strip():
-            lines.pop()
+    lines = [ln.rstrip() for ln in getattr(sec, 'lines', None) or []]
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if sec.tag in ('Example', 'Examples') or len(lines) > 1:
+        # Keep the text's own indentation (examples, list items and their continuation
+        # lines): only the common part goes.
         common = min((len(ln) - len(ln.lstrip()) for ln in lines if ln.strip()), default=0)
-        return '%s:\n%s' % (sec.tag, indent('\n'.join(ln[common:] for ln in lines), 4))
+        text = '\n'.join(ln[common:] for ln in lines)
+        if sec.tag not in ('Example', 'Examples'):
+            text = inline(text)
+        return '%s:\n%s' % (sec.tag, indent(text, 4))
     text = inline(sec.text)
     if '\n' in text or text.startswith('-'):
         return '%s:\n%s' % (sec.tag, indent(text, 4))
