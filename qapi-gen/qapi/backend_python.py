@@ -14,7 +14,8 @@ from .schema import AlternateType, ArrayType, BuiltinType, Command, EnumType, Ev
 # must not replace; a command whose Python name is one of these gets a trailing '_'.
 CLIENT_RESERVED = frozenset((
     'close', 'connect', 'connected', 'events', 'execute', 'greeting', 'path', 'reconnect',
-    'wait_closed', 'with_fds', 'capabilities', 'schema', 'call', 'client'))
+    'wait_closed', 'with_fds', 'capabilities', 'schema', 'call', 'client', 'send',
+    'build_arguments'))
 # Attributes of the generated dataclasses and their bases; events also have these.
 OBJECT_RESERVED = frozenset(('from_json', 'to_json'))
 EVENT_RESERVED = OBJECT_RESERVED | frozenset(('name', 'timestamp', 'data'))
@@ -34,9 +35,12 @@ class TextFile:
 
 
 def py_ident(name, reserved=()):
-    """A Python identifier for a schema name: '-', '.' and '+' become '_'; keywords and
-    reserved names get a trailing '_'."""
+    """A Python identifier for a schema name: '-', '.' and '+' become '_', leading '_'
+    go; keywords and reserved names get a trailing '_'."""
     out = c_name(name, protect=False)
+    # Vendor extensions (__org.example_x): a leading '__' would be name-mangled inside
+    # class bodies, and '_' marks private names; org_example_x instead.
+    out = out.lstrip('_') or out
     if out[:1].isdigit():
         out = '_' + out
     if keyword.iskeyword(out) or out in reserved or out == 'self':
