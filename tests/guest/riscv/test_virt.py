@@ -250,6 +250,12 @@ def test_serial_output_and_input(qmp, workdir):
     qmp.cmd("machine-create", {"type": "virt", "accel": "tcg", "kernel": image_path("echo"),
                                "serial": ["ser0"]})
     qmp.cmd("machine-start")
+    # Enabling the FIFOs empties them: type only once the guest says it listens.
+    out, deadline = "", time.monotonic() + 30
+    while out != "ready\n":
+        assert time.monotonic() < deadline, out
+        out += qmp.cmd("ringbuf-read", {"device": "ser0", "size": 1000})
+        time.sleep(0.005)
     qmp.cmd("ringbuf-write", {"device": "ser0", "data": "Hello, 16550A!\n"})
     qmp.wait_event("SHUTDOWN", timeout=30)
     assert qmp.cmd("query-status")["guest-exit-code"] == 0
