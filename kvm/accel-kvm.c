@@ -133,14 +133,15 @@ static void kvm_accel_region_add(AccelState *accel, const MemorySection *s)
         return;
     }
     if (!kvm_accel_section_aligned(s)) {
-        hull_warn("kvm", "%s at 0x%" PRIx64 " (+0x%" PRIx64 ") is not page aligned: not mapped "
+        hull_warn("kvm",
+                  "%s at 0x%" PRIx64 " (+0x%" PRIx64 ") is not page aligned: not mapped "
                   "into the guest, accesses go through the MMIO path",
                   memory_region_name(s->mr), s->gpa, s->size);
         return;
     }
     if (!kvm_vm_map_ram(ka->vm, s->gpa, s->size, s->host, s->readonly, &err)) {
-        hull_error("kvm", "cannot map %s at 0x%" PRIx64 ": %s", memory_region_name(s->mr),
-                   s->gpa, err->message);
+        hull_error("kvm", "cannot map %s at 0x%" PRIx64 ": %s", memory_region_name(s->mr), s->gpa,
+                   err->message);
     }
 }
 
@@ -155,8 +156,8 @@ static void kvm_accel_region_del(AccelState *accel, const MemorySection *s)
         return; /* never mapped (MMIO, or refused by region_add) */
     }
     if (!kvm_vm_unmap_ram(ka->vm, s->gpa, s->size, &err)) {
-        hull_error("kvm", "cannot unmap %s at 0x%" PRIx64 ": %s", memory_region_name(s->mr),
-                   s->gpa, err->message);
+        hull_error("kvm", "cannot unmap %s at 0x%" PRIx64 ": %s", memory_region_name(s->mr), s->gpa,
+                   err->message);
     }
 }
 
@@ -168,8 +169,8 @@ static KvmVcpu *kvm_vcpu_of(CPUState *cpu)
 }
 
 /* On the vCPU thread, no lock: dispatch takes the engine lock for device callbacks. */
-static void kvm_accel_pio(void *opaque, uint16_t port, unsigned size, uint32_t count,
-                          bool is_write, uint8_t *data)
+static void kvm_accel_pio(void *opaque, uint16_t port, unsigned size, uint32_t count, bool is_write,
+                          uint8_t *data)
 {
     CPUState *cpu = opaque;
     AddressSpace *io = cpu->accel->io_as;
@@ -186,8 +187,7 @@ static void kvm_accel_pio(void *opaque, uint16_t port, unsigned size, uint32_t c
     }
 }
 
-static void kvm_accel_mmio(void *opaque, uint64_t addr, unsigned len, bool is_write,
-                           uint8_t *data)
+static void kvm_accel_mmio(void *opaque, uint64_t addr, unsigned len, bool is_write, uint8_t *data)
 {
     CPUState *cpu = opaque;
     AddressSpace *as = cpu->accel->as;
@@ -242,8 +242,7 @@ static bool kvm_accel_create_vcpu(CPUState *cpu, GError **errp)
     /* The vCPU thread's own allowlist stacks on hulld's sandbox; without that one (hulld
      * --sandbox=off) the vCPU threads are not filtered either. */
     if (kvm_accel_process_sandboxed() && !kvm_vcpu_sandbox_apply(vcpu, &err)) {
-        hull_warn("kvm", "%s runs without its own seccomp filter: %s", cpu->name,
-                  err->message);
+        hull_warn("kvm", "%s runs without its own seccomp filter: %s", cpu->name, err->message);
     }
     return true;
 }
@@ -310,8 +309,7 @@ static void kvm_accel_reset_vcpu(CPUState *cpu)
     KvmVcpu *vcpu = kvm_vcpu_of(cpu);
 
     if (vcpu && !kvm_accel_vcpu_reset_state(cpu, vcpu, &err)) {
-        g_autofree char *reason = g_strdup_printf("%s: reset failed: %s", cpu->name,
-                                                  err->message);
+        g_autofree char *reason = g_strdup_printf("%s: reset failed: %s", cpu->name, err->message);
 
         hull_error("kvm", "%s", reason);
         machine_report_internal_error(reason);
@@ -334,4 +332,3 @@ static const AccelOps kvm_accel_ops = {
     .irqchip_input = kvm_accel_irqchip_input,
 };
 ACCEL_REGISTER(kvm_accel_ops)
-

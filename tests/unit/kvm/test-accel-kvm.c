@@ -22,7 +22,7 @@ typedef struct Fixture {
     CpuGroup *group;
     X86CpuArch arch;
     GCond changed;
-    GString *out; /* what the guest wrote to port 0x3f8 (lock) */
+    GString *out;  /* what the guest wrote to port 0x3f8 (lock) */
     int exit_code; /* -1 until it writes port 0x501 (lock) */
     unsigned exits;
 } Fixture;
