@@ -24,6 +24,8 @@
 typedef struct KvmAccel {
     KvmVm *vm;
     IrqLine *gsi[KVM_ACCEL_NR_GSIS];
+    /* The first guest RAM range KVM could not map; vCPUs refuse to start while set. */
+    GError *map_error;
 } KvmAccel;
 
 static KvmAccel *kvm_accel_of(AccelState *accel)
@@ -95,6 +97,7 @@ static void kvm_accel_cleanup_machine(AccelState *accel)
         irq_line_free(ka->gsi[i]);
     }
     kvm_vm_free(ka->vm);
+    g_clear_error(&ka->map_error);
     g_free(ka);
     accel->opaque = NULL;
 }
@@ -109,8 +112,8 @@ static IrqLine *kvm_accel_irqchip_input(AccelState *accel, unsigned n)
 /*
  * Memory slots. RAM and ROM sections become slots (ROM read-only: guest writes exit as
  * MMIO and are dropped by the engine); MMIO sections stay unmapped so that accesses exit.
- * A section KVM cannot map (not page aligned, no slot left) is logged: accesses to it then
- * go through the engine's dispatch like MMIO, which is slow but correct for reads.
+ * A RAM section KVM cannot map (not page aligned, no slot left) is an error that
+ * create_vcpu reports: the guest would otherwise run with RAM it cannot execute from.
  */
 static bool kvm_accel_section_is_ram(const MemorySection *s)
 {
@@ -124,6 +127,16 @@ static bool kvm_accel_section_aligned(const MemorySection *s)
     return !(s->gpa % page) && !(s->size % page) && !((uintptr_t)s->host % page);
 }
 
+static void kvm_accel_map_failed(KvmAccel *ka, GError *err)
+{
+    hull_error("kvm", "%s", err->message);
+    if (!ka->map_error) {
+        ka->map_error = err;
+    } else {
+        g_error_free(err);
+    }
+}
+
 static void kvm_accel_region_add(AccelState *accel, const MemorySection *s)
 {
     KvmAccel *ka = kvm_accel_of(accel);
@@ -133,15 +146,16 @@ static void kvm_accel_region_add(AccelState *accel, const MemorySection *s)
         return;
     }
     if (!kvm_accel_section_aligned(s)) {
-        hull_warn("kvm",
-                  "%s at 0x%" PRIx64 " (+0x%" PRIx64 ") is not page aligned: not mapped "
-                  "into the guest, accesses go through the MMIO path",
-                  memory_region_name(s->mr), s->gpa, s->size);
+        kvm_accel_map_failed(ka, g_error_new(HULL_ERROR, HULL_ERROR_GENERIC,
+                                             "KVM cannot map %s at 0x%" PRIx64 " (+0x%" PRIx64
+                                             "): guest RAM must be page aligned",
+                                             memory_region_name(s->mr), s->gpa, s->size));
         return;
     }
     if (!kvm_vm_map_ram(ka->vm, s->gpa, s->size, s->host, s->readonly, &err)) {
-        hull_error("kvm", "cannot map %s at 0x%" PRIx64 ": %s", memory_region_name(s->mr), s->gpa,
-                   err->message);
+        kvm_accel_map_failed(ka, g_error_new(HULL_ERROR, HULL_ERROR_GENERIC,
+                                             "KVM cannot map %s at 0x%" PRIx64 ": %s",
+                                             memory_region_name(s->mr), s->gpa, err->message));
     }
 }
 
@@ -229,6 +243,11 @@ static bool kvm_accel_create_vcpu(CPUState *cpu, GError **errp)
     g_autoptr(GError) err = NULL;
     KvmVcpu *vcpu;
 
+    /* The board mapped its RAM before creating vCPUs (the main thread waits for us). */
+    if (ka->map_error) {
+        g_propagate_error(errp, g_error_copy(ka->map_error));
+        return false;
+    }
     vcpu = kvm_vcpu_create(ka->vm, cpu->index, &kvm_accel_vcpu_ops, cpu, errp);
     if (!vcpu) {
         return false;
