@@ -37,6 +37,7 @@ typedef struct BlockFile {
     char *filename;
     int64_t fd_prop;
     char *cache;
+    bool no_flush;
     /* state */
     int fd;
     bool direct;
@@ -167,6 +168,10 @@ static int block_file_do_io(BlockFile *f, BlockRequest *req)
 
     switch (req->type) {
     case BLOCK_REQ_FLUSH:
+        /* cache.no-flush: the guest's flushes are not passed on (closing still syncs). */
+        if (f->no_flush) {
+            return 0;
+        }
         return fdatasync(f->fd) < 0 ? -errno : 0;
     case BLOCK_REQ_READ:
         if (!block_file_aligned(f, req->offset, req->len, req->buf)) {
@@ -360,6 +365,36 @@ bool block_node_is_read_only(BlockNode *bs)
     return bs->read_only;
 }
 
+bool block_node_in_use(BlockNode *bs)
+{
+    return bs->users > 0;
+}
+
+void block_node_get_info(BlockNode *bs, BlockNodeInfo *info)
+{
+    BlockFile *f = bs->protocol ? BLOCK_FILE(bs->protocol) : NULL;
+    BlockRaw *raw = (BlockRaw *)object_dynamic_cast(OBJECT(bs), TYPE_BLOCK_RAW);
+    struct stat st;
+
+    memset(info, 0, sizeof(*info));
+    info->driver = raw ? "raw" : "file";
+    info->size = bs->size;
+    info->read_only = bs->read_only;
+    info->actual_size = -1;
+    if (raw && raw->file) {
+        info->file_node = block_node_get_name(BLOCK_NODE(raw->file));
+    }
+    if (f) {
+        info->filename = f->filename;
+        info->direct = f->direct;
+        info->no_flush = f->no_flush;
+        info->writeback = !f->sync_each_write && g_strcmp0(f->cache, "directsync") != 0;
+        if (f->fd >= 0 && fstat(f->fd, &st) == 0) {
+            info->actual_size = (int64_t)st.st_blocks * 512;
+        }
+    }
+}
+
 void block_node_attach(BlockNode *bs)
 {
     bs->users++;
@@ -469,8 +504,9 @@ static bool block_file_open(Object *obj, GError **errp)
     bool dsync = g_strcmp0(f->cache, "directsync") == 0;
     const char *what = f->filename ? f->filename : "fd";
 
-    if (!!(f->filename && *f->filename) == (f->fd_prop >= 0)) {
-        return hull_error_setg(errp, "a file node needs either 'filename' or 'fd'");
+    /* With both, the fd is used and the filename is only what the node is called. */
+    if (!(f->filename && *f->filename) && f->fd_prop < 0) {
+        return hull_error_setg(errp, "a file node needs 'filename' or 'fd'");
     }
     if (!block_file_open_fd(f, want_direct, dsync, errp) || !block_file_get_size(f, errp)) {
         if (f->fd >= 0) {
@@ -565,6 +601,8 @@ static const Property block_file_props[] = {
     PROP_STR("cache", BlockFile, cache, "writeback",
              "writeback, none (O_DIRECT) or directsync (O_DIRECT + O_DSYNC)",
              .enum_values = block_cache_modes),
+    PROP_BOOL("no-flush", BlockFile, no_flush, false,
+              "complete flush requests without syncing (data survives hulld, not the host)"),
     PROP_END,
 };
 
@@ -672,6 +710,28 @@ bool blockdev_add(BlockNode *bs, const char *node_name, GError **errp)
         return false;
     }
     if (!object_add_child(container, node_name, OBJECT(bs), errp)) {
+        object_unrealize(OBJECT(bs));
+        return false;
+    }
+    return true;
+}
+
+bool blockdev_add_anonymous(BlockNode *bs, GError **errp)
+{
+    Object *container = object_get_container("/blockdevs");
+    g_autofree char *name = NULL;
+
+    for (unsigned i = 0;; i++) {
+        g_free(name);
+        name = g_strdup_printf("#block%u", i);
+        if (!object_get_child(container, name)) {
+            break;
+        }
+    }
+    if (!object_realize(OBJECT(bs), errp)) {
+        return false;
+    }
+    if (!object_add_child(container, name, OBJECT(bs), errp)) {
         object_unrealize(OBJECT(bs));
         return false;
     }

@@ -26,14 +26,18 @@ typedef struct BlockNode BlockNode;
 
 /*
  * blockdev-add / blockdev-del. `bs` is a new node with its properties set:
- *   block-file: filename | fd, read-only, cache ("writeback", "none": O_DIRECT where the
- *               file system allows it, "directsync": O_DIRECT where possible + O_DSYNC)
+ *   block-file: filename | fd (with both, fd is used and filename names it), read-only,
+ *               cache ("writeback", "none": O_DIRECT where the file system allows it,
+ *               "directsync": O_DIRECT where possible + O_DSYNC), no-flush (flush
+ *               requests complete without syncing)
  *   block-raw:  file (a node-name or path), offset, size (0: to the end), read-only
  * blockdev_add opens it and places it at /blockdevs/<node_name>; on failure nothing is
  * left. blockdev_del drains, flushes and closes; refused while the node is in use.
  */
 bool blockdev_add(BlockNode *bs, const char *node_name, GError **errp);
 bool blockdev_del(const char *node_name, GError **errp);
+/* blockdev_add under a generated name "#blockN" (nodes defined inside another one). */
+bool blockdev_add_anonymous(BlockNode *bs, GError **errp);
 BlockNode *blockdev_find(const char *node_name);
 /* Machine shutdown: drain, flush and close every node (users first). */
 void blockdev_close_all(void);
@@ -41,6 +45,23 @@ void blockdev_close_all(void);
 const char *block_node_get_name(BlockNode *bs);
 uint64_t block_node_get_size(BlockNode *bs);
 bool block_node_is_read_only(BlockNode *bs);
+
+/* What query-named-block-nodes reports about a node (pointers owned by the node). */
+typedef struct BlockNodeInfo {
+    const char *driver;     /* "file" or "raw" */
+    const char *filename;   /* of the file node the data is in; NULL when opened by fd */
+    const char *file_node;  /* raw: the node-name of its file node */
+    uint64_t size;          /* what devices see */
+    int64_t actual_size;    /* bytes allocated on the host for the file, -1 if unknown */
+    bool read_only;
+    bool direct;            /* O_DIRECT in effect */
+    bool writeback;         /* writes complete before they are synced */
+    bool no_flush;
+} BlockNodeInfo;
+
+void block_node_get_info(BlockNode *bs, BlockNodeInfo *info);
+/* Whether a device or another node holds it (blockdev_del would refuse). */
+bool block_node_in_use(BlockNode *bs);
 
 /* A device (or a raw node) holds the node: blockdev_del refuses while it does. */
 void block_node_attach(BlockNode *bs);

@@ -71,6 +71,11 @@ static void chardev_fd_accept_input(Chardev *chr)
     chardev_stream_accept_input(&CHARDEV_FD(chr)->stream);
 }
 
+static char *chardev_fd_filename(Chardev *chr)
+{
+    return g_strdup_printf("fd:%d", CHARDEV_FD(chr)->stream.fd);
+}
+
 static void chardev_fd_init(Object *obj)
 {
     CHARDEV_FD(obj)->stream.fd = -1;
@@ -94,6 +99,7 @@ static void chardev_fd_class_init(ObjectClass *klass)
     cc->close = chardev_fd_close;
     cc->write = chardev_fd_write;
     cc->accept_input = chardev_fd_accept_input;
+    cc->filename = chardev_fd_filename;
 }
 
 static const Property chardev_fd_props[] = {
@@ -180,6 +186,11 @@ static void chardev_pty_accept_input(Chardev *chr)
     chardev_stream_accept_input(&CHARDEV_PTY(chr)->stream);
 }
 
+static char *chardev_pty_filename(Chardev *chr)
+{
+    return g_strdup_printf("pty:%s", CHARDEV_PTY(chr)->path ? CHARDEV_PTY(chr)->path : "");
+}
+
 static void chardev_pty_init(Object *obj)
 {
     ChardevPty *p = CHARDEV_PTY(obj);
@@ -196,6 +207,7 @@ static void chardev_pty_class_init(ObjectClass *klass)
     cc->close = chardev_pty_close;
     cc->write = chardev_pty_write;
     cc->accept_input = chardev_pty_accept_input;
+    cc->filename = chardev_pty_filename;
 }
 
 static const Property chardev_pty_props[] = {

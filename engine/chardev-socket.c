@@ -401,6 +401,32 @@ static void chardev_socket_accept_input(Chardev *chr)
     chardev_stream_accept_input(&CHARDEV_SOCKET(chr)->conn);
 }
 
+/* QEMU's notation: "disconnected:" while no peer is there, the TCP peer after " <-> ". */
+static char *chardev_socket_filename(Chardev *chr)
+{
+    ChardevSocket *s = CHARDEV_SOCKET(chr);
+    bool connected = chardev_stream_active(&s->conn);
+    g_autoptr(GString) text = g_string_new(connected ? "" : "disconnected:");
+    char buf[512];
+
+    g_string_append(text, chardev_socket_describe(s, buf, sizeof(buf)));
+    if (s->server) {
+        g_string_append(text, ",server=on");
+    }
+    if (connected && !s->path) {
+        struct sockaddr_storage peer;
+        socklen_t len = sizeof(peer);
+        char host[NI_MAXHOST], serv[NI_MAXSERV];
+
+        if (getpeername(s->conn.fd, (struct sockaddr *)&peer, &len) == 0 &&
+            getnameinfo((struct sockaddr *)&peer, len, host, sizeof(host), serv, sizeof(serv),
+                        NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+            g_string_append_printf(text, " <-> %s:%s", host, serv);
+        }
+    }
+    return g_string_free(g_steal_pointer(&text), false);
+}
+
 static void chardev_socket_init(Object *obj)
 {
     ChardevSocket *s = CHARDEV_SOCKET(obj);
@@ -417,6 +443,7 @@ static void chardev_socket_class_init(ObjectClass *klass)
     cc->close = chardev_socket_close;
     cc->write = chardev_socket_write;
     cc->accept_input = chardev_socket_accept_input;
+    cc->filename = chardev_socket_filename;
 }
 
 static const Property chardev_socket_props[] = {

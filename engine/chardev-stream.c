@@ -104,8 +104,27 @@ static gboolean chardev_stream_in_ready(gint fd, GIOCondition cond, gpointer opa
     ssize_t n;
 
     if (can == 0) {
-        /* Flow control: leave the bytes in the kernel until chardev_accept_input(). */
+        /*
+         * Flow control: leave the bytes in the kernel until chardev_accept_input(). A
+         * socket peer that left without sending anything is noticed now, so that a server
+         * with no device reading it still takes the next client.
+         */
+        ssize_t peek = 0;
+
+        if (s->is_socket) {
+            do {
+                peek = recv(s->fd, buf, 1, MSG_PEEK | MSG_DONTWAIT);
+            } while (peek < 0 && errno == EINTR);
+            if (peek < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                /* Nothing to read after all: keep watching for input and hangups. */
+                engine_lock_release_if_taken(taken);
+                return G_SOURCE_CONTINUE;
+            }
+        }
         g_clear_pointer(&s->in_source, g_source_unref);
+        if (s->is_socket && peek <= 0) {
+            chardev_stream_hangup(s);
+        }
         engine_lock_release_if_taken(taken);
         return G_SOURCE_REMOVE;
     }

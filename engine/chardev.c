@@ -83,10 +83,10 @@ bool chardev_remove(const char *id, GError **errp)
     Chardev *chr = chardev_find(id);
 
     if (!chr) {
-        return hull_error_set(errp, HULL_ERROR_DEVICE_NOT_FOUND, "chardev '%s' not found", id);
+        return hull_error_set(errp, HULL_ERROR_DEVICE_NOT_FOUND, "Chardev '%s' not found", id);
     }
     if (chr->fe_ops) {
-        return hull_error_setg(errp, "chardev '%s' is busy: a device uses it", id);
+        return hull_error_setg(errp, "Chardev '%s' is busy", id);
     }
     object_unparent(OBJECT(chr));
     return true;
@@ -95,6 +95,17 @@ bool chardev_remove(const char *id, GError **errp)
 const char *chardev_get_id(Chardev *chr)
 {
     return OBJECT(chr)->name;
+}
+
+char *chardev_get_filename(Chardev *chr)
+{
+    ChardevClass *cc = CHARDEV_GET_CLASS(chr);
+    const char *type = object_get_typename(OBJECT(chr));
+
+    if (cc->filename) {
+        return cc->filename(chr);
+    }
+    return g_strdup(g_str_has_prefix(type, "chardev-") ? type + strlen("chardev-") : type);
 }
 
 bool chardev_attach_frontend(Chardev *chr, const ChardevFrontendOps *ops, void *opaque,
@@ -440,6 +451,11 @@ static size_t chardev_file_write(Chardev *chr, const uint8_t *buf, size_t len)
     return done;
 }
 
+static char *chardev_file_filename(Chardev *chr)
+{
+    return g_strdup_printf("file:%s", CHARDEV_FILE(chr)->path);
+}
+
 static void chardev_file_init(Object *obj)
 {
     CHARDEV_FILE(obj)->fd = -1;
@@ -452,6 +468,7 @@ static void chardev_file_class_init(ObjectClass *klass)
     cc->open = chardev_file_open;
     cc->close = chardev_file_close;
     cc->write = chardev_file_write;
+    cc->filename = chardev_file_filename;
 }
 
 static const Property chardev_file_props[] = {

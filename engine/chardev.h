@@ -58,6 +58,8 @@ typedef struct ChardevClass {
     size_t (*write)(Chardev *chr, const uint8_t *buf, size_t len);
     /* The frontend can take input again. */
     void (*accept_input)(Chardev *chr);
+    /* What query-chardev shows as 'filename' (QEMU's notation); NULL: the type's name. */
+    char *(*filename)(Chardev *chr);
 } ChardevClass;
 
 #define CHARDEV(obj)           OBJECT_CHECK(Chardev, (obj), TYPE_CHARDEV)
@@ -78,6 +80,8 @@ Chardev *chardev_find(const char *id);
 /* Refused while a frontend uses it. */
 bool chardev_remove(const char *id, GError **errp);
 const char *chardev_get_id(Chardev *chr);
+/* "ringbuf", "file:/path", "pty:/dev/pts/3", "disconnected:unix:/p,server=on"... */
+char *chardev_get_filename(Chardev *chr);
 
 /* Frontend side (engine lock held). One frontend per chardev. */
 bool chardev_attach_frontend(Chardev *chr, const ChardevFrontendOps *ops, void *opaque,

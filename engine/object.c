@@ -868,7 +868,7 @@ JsonNode *object_property_get_json(Object *obj, const char *name, GError **errp)
  * Listing
  */
 
-void object_property_info_free(ObjectPropertyInfo *info)
+void object_property_entry_free(ObjectPropertyEntry *info)
 {
     if (!info) {
         return;
@@ -900,10 +900,10 @@ static JsonNode *property_default_json(const Property *prop)
     g_assert_not_reached();
 }
 
-static ObjectPropertyInfo *property_info_new(const char *name, char *type, const char *desc,
+static ObjectPropertyEntry *property_info_new(const char *name, char *type, const char *desc,
                                              JsonNode *def, bool readonly)
 {
-    ObjectPropertyInfo *info = g_new0(ObjectPropertyInfo, 1);
+    ObjectPropertyEntry *info = g_new0(ObjectPropertyEntry, 1);
 
     info->name = g_strdup(name);
     info->type = type;
@@ -915,7 +915,7 @@ static ObjectPropertyInfo *property_info_new(const char *name, char *type, const
 
 GPtrArray *object_class_list_properties(ObjectClass *klass)
 {
-    GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify)object_property_info_free);
+    GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify)object_property_entry_free);
     GPtrArray *props = klass->type->properties;
 
     for (unsigned i = 0; i < props->len; i++) {

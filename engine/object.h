@@ -210,18 +210,19 @@ Object *object_property_get_link(Object *obj, const char *name, GError **errp);
 /* Any property, "type", or a child (its path), as JSON for qom-get. */
 JsonNode *object_property_get_json(Object *obj, const char *name, GError **errp);
 
-/* What qom-list / qom-list-properties report. */
-typedef struct ObjectPropertyInfo {
+/* What qom-list / qom-list-properties report (the QAPI type ObjectPropertyInfo is built
+ * from it in engine/qom-qmp.c). */
+typedef struct ObjectPropertyEntry {
     char *name;
     char *type;               /* "string", "bool", "int", "uint64", "size", "link<T>",
                                  "child<T>" */
     const char *description;  /* may be NULL */
     JsonNode *default_value;  /* NULL when there is none */
     bool readonly;
-} ObjectPropertyInfo;
+} ObjectPropertyEntry;
 
-void object_property_info_free(ObjectPropertyInfo *info);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(ObjectPropertyInfo, object_property_info_free)
+void object_property_entry_free(ObjectPropertyEntry *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ObjectPropertyEntry, object_property_entry_free)
 /* Properties of an instance, then its children. Free with g_ptr_array_unref. */
 GPtrArray *object_list_properties(Object *obj);
 /* Properties of a class (no children, no instance needed). */

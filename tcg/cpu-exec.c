@@ -257,6 +257,13 @@ TCGExecStatus tcg_cpu_exec(TCGCPUCommon *cpu)
         cpu->stats.loop_exits++;
         last_tb = (TranslationBlock *)(ret & ~(uintptr_t)3);
         last_exit = ret & 3;
+        if (last_exit == TCG_EXIT_REQUESTED && last_tb) {
+            /* The exit check at a block's entry left before the block ran. Reached through
+             * a chained jump, the guest pc was never written (goto_tb skips the pc update
+             * that follows it): restore it from the block, as if it had not been entered. */
+            const uint64_t data[2] = {last_tb->pc, 0};
+            fe->restore_state(env, data);
+        }
         if (last_exit > TCG_EXIT_IDX1) {
             last_tb = NULL;
         }

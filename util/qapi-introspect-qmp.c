@@ -4,6 +4,7 @@
  */
 #include "util/qapi-introspect-qmp.h"
 
+#include "qapi/qapi-commands.h"
 #include "qapi/qapi-introspect.h"
 
 void qmp_marshal_query_qmp_schema(JsonObject *args, JsonNode **ret, GError **errp)
@@ -16,6 +17,9 @@ void qmp_marshal_query_qmp_schema(JsonObject *args, JsonNode **ret, GError **err
 
 void qmp_register_introspection(QmpCommandList *cmds)
 {
+    if (qmp_find_command(cmds, "query-qmp-schema")) {
+        return;
+    }
     qmp_register_command(cmds, "query-qmp-schema", qmp_marshal_query_qmp_schema, QCO_ALLOW_OOB,
                          QMP_PHASES_ALL);
 }

@@ -35,12 +35,16 @@ class CommandsGen(QAPISchemaVisitor):
         else:
             enum = self.schema.phase_enum
             phases = ' | '.join('QMP_PHASE_BIT(%s)' % enum.const(p) for p in cmd.phases)
-        if not cmd.gen:
-            # Registered by hand: 'gen': false commands have no generated marshaller.
-            return
         name = c_name(cmd.name)
         reg = self._registration(cmd, name, flags, phases)
         self.regs.append(wrap_if(cmd.ifcond, reg))
+        if not cmd.gen:
+            # 'gen': false: the marshaller is hand-written and sees the raw arguments (for
+            # commands taking arbitrary members, like device_add); its prototype and its
+            # registration, with the schema's options and phases, are generated.
+            self.decls.append(wrap_if(cmd.ifcond, 'void qmp_marshal_%s(JsonObject *args, '
+                                      'JsonNode **ret, GError **errp);\n\n' % name))
+            return
         params, call = arg_params(cmd)
         if cmd.arg_type is not None and not cmd.boxed:
             for m in cmd.arg_type.members:
@@ -58,7 +62,7 @@ class CommandsGen(QAPISchemaVisitor):
         plain = [f for f, cond in flags if not cond]
         conditional = [(f, cond) for f, cond in flags if cond]
         opts = ' | '.join(plain) if plain else 'QCO_NO_OPTIONS'
-        fn = 'qmp_marshal_%s' % name if cmd.gen else 'NULL'
+        fn = 'qmp_marshal_%s' % name
         if not conditional:
             return '    qmp_register_command(cmds, %s, %s,\n                         %s,\n' \
                    '                         %s);\n' % (c_string(cmd.name), fn, opts, phases)

@@ -86,12 +86,18 @@ def test_console_on_a_chardev_of_hulld(hullctl_path, hulld):
     """Through query-chardev and a ringbuf chardev created with chardev-add."""
     with hull.connect_sync(hulld.socket) as vm:
         served = {c.name for c in vm.query_commands()}
-        needed = {"chardev-add", "query-chardev", "ringbuf-write", "ringbuf-read"}
+        needed = {"chardev-add", "query-chardev", "ringbuf-write", "ringbuf-read",
+                  "machine-create", "machine-start", "qtest-write"}
         if not needed <= served:
             pytest.skip("hulld lacks %s" % ", ".join(sorted(needed - served)))
         vm.execute("chardev-add", {"id": "con0", "backend": {
             "type": "ringbuf", "data": {"size": 4096}}})
-        vm.execute("ringbuf-write", {"device": "con0", "data": "guest says hi\r\n"})
+        # Guest output: the test board's device writes its OUT register (0x10000028) to
+        # serial[0]. (In Hull ringbuf-write is input for the device, not ring contents.)
+        vm.execute("machine-create", {"type": "test", "accel": "qtest", "serial": ["con0"]})
+        vm.execute("machine-start", {"paused": True})
+        for byte in b"guest says hi\r\n":
+            vm.execute("qtest-write", {"addr": 0x10000028, "size": 4, "value": byte})
         term = PtyProcess([hullctl_path, "-s", hulld.socket, "console", "con0"])
         try:
             term.expect("guest says hi")

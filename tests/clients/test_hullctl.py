@@ -234,7 +234,7 @@ def test_boot(hullctl_path, hulld):
     if not needed <= served:
         pytest.skip("hulld lacks %s" % ", ".join(sorted(needed - served)))
     r = hullctl(hullctl_path, "-v", "boot", "--no-console", "--chardev", "serial0",
-                sock=hulld.socket)
+                "type=test", "accel=qtest", sock=hulld.socket)
     assert r.returncode == 0, r.stderr
     steps = [req["execute"] for req in sent_requests(r.stderr)]
     assert "machine-create" in steps and steps[-1] == "machine-start"

@@ -4,6 +4,7 @@ phases and bad arguments changing nothing, guest requests and set-action, and th
 commands driving the test device (memory, port I/O, clock, IRQ interception)."""
 
 import os
+import shutil
 
 import pytest
 
@@ -284,3 +285,34 @@ def test_quit_with_running_machine(hulld):
     start_test_machine(qmp, cpus=4)
     qmp.cmd("quit")
     assert hulld.wait() == 0
+
+
+def test_ram_allocation_failure_is_an_error(hulld_path, workdir, sanitized):
+    """Guest RAM that cannot be allocated fails machine-start with an error; hulld lives
+    on and the machine stays in configuring."""
+    if sanitized:
+        pytest.skip("AddressSanitizer reserves terabytes of address space: RLIMIT_AS "
+                    "cannot model an allocation failure")
+    if not shutil.which("prlimit"):
+        pytest.skip("prlimit (util-linux) is not installed")
+    from conftest import Hulld
+    wrapper = os.path.join(workdir, "limited-hulld")
+    with open(wrapper, "w") as f:
+        # 768 MiB of address space: hulld fits, a 1 GiB guest does not.
+        f.write(f"#!/bin/sh\nexec prlimit --as={768 << 20} {hulld_path} \"$@\"\n")
+    os.chmod(wrapper, 0o755)
+    h = Hulld(wrapper, workdir, ("--sandbox", "off"))
+    try:
+        qmp = h.client().negotiate()
+        qmp.cmd("machine-create", {"type": "test", "memory": 1 << 30})
+        err = error_of(qmp.execute("machine-start"))
+        assert "cannot allocate 1024 MiB of guest RAM" in err["desc"], err
+        assert phase(qmp) == "configuring"
+        # a machine that fits still starts in the same process
+        qmp.cmd("machine-destroy")
+        start_test_machine(qmp, memory=64 << 20)
+        assert phase(qmp) == "running"
+        qmp.cmd("quit")
+        assert h.wait() == 0
+    finally:
+        h.stop()

@@ -200,7 +200,7 @@ static void test_lifecycle(void)
     g_assert_false(chardev_attach_frontend(chr, &fe_ops, &fe2, &err));
     g_clear_error(&err);
     g_assert_false(chardev_remove("null0", &err));
-    g_assert_cmpstr(err->message, ==, "chardev 'null0' is busy: a device uses it");
+    g_assert_cmpstr(err->message, ==, "Chardev 'null0' is busy");
     g_clear_error(&err);
     chardev_detach_frontend(chr);
     remove_ok("null0");

@@ -513,7 +513,7 @@ static void test_listing(void)
     g_autoptr(TestDev) t = new_dev();
     g_autoptr(GPtrArray) props = NULL;
     Object *child = object_new(TYPE_CONTAINER, NULL);
-    const ObjectPropertyInfo *info;
+    const ObjectPropertyEntry *info;
 
     g_assert_true(object_add_child(OBJECT(t), "bus", child, NULL));
     object_unref(child);

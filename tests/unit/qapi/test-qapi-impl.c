@@ -9,6 +9,13 @@
 int test_qapi_quiet_calls;
 int test_qapi_device_adds;
 
+/* 'gen': false: a hand-written marshaller that reads its raw arguments. */
+void qmp_marshal_test_manual(JsonObject *args, JsonNode **ret, GError **errp)
+{
+    *ret = visit_out_int(args && json_object_has_member(args, "x")
+                         ? json_object_get_int_member(args, "x") * 2 : -1);
+}
+
 void qmp_test_nothing(GError **errp)
 {
 }

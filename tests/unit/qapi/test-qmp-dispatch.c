@@ -10,19 +10,10 @@ typedef struct Fixture {
     QmpCommandList *cmds;
 } Fixture;
 
-static void manual_marshal(JsonObject *args, JsonNode **ret, GError **errp)
-{
-    *ret = visit_out_int(args && json_object_has_member(args, "x")
-                         ? json_object_get_int_member(args, "x") * 2 : -1);
-}
-
 static void fixture_setup(Fixture *f, gconstpointer data)
 {
     f->cmds = qmp_command_list_new();
     test_qmp_init_marshal(f->cmds);
-    /* 'gen': false commands are registered by hand. */
-    qmp_register_command(f->cmds, "test-manual", manual_marshal, QCO_NO_OPTIONS,
-                         QMP_PHASES_ALL);
 }
 
 static void fixture_teardown(Fixture *f, gconstpointer data)
@@ -265,7 +256,9 @@ static void test_registry(Fixture *f, gconstpointer data)
     qmp_for_each_command(f->cmds, count_command, names);
     g_assert_cmpuint(names->len, >=, 13);
     g_assert_cmpstr(g_ptr_array_index(names, 0), ==, "test-nothing");
-    g_assert_cmpstr(g_ptr_array_index(names, names->len - 1), ==, "test-manual");
+    /* Schema order, 'gen': false commands included (their marshaller is hand-written). */
+    g_assert_cmpstr(g_ptr_array_index(names, names->len - 1), ==, "test-cond-feature");
+    g_assert_nonnull(qmp_find_command(f->cmds, "test-manual"));
 }
 
 typedef struct Events {
