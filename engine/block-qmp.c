@@ -148,6 +148,7 @@ void qmp_blockdev_add(BlockdevOptions *arg, GError **errp)
 void qmp_blockdev_del(const char *node_name, GError **errp)
 {
     BlockNode *bs = blockdev_find(node_name);
+    Object *machine = object_get_child(object_get_root(), "machine");
     g_autoptr(Object) file = NULL;
 
     if (!bs) {
@@ -155,7 +156,8 @@ void qmp_blockdev_del(const char *node_name, GError **errp)
                        "Failed to find node with node-name='%s'", node_name);
         return;
     }
-    if (block_node_in_use(bs)) {
+    if (block_node_in_use(bs) ||
+        (machine && object_find_link_user(machine, OBJECT(bs)))) {
         hull_error_setg(errp, "Node '%s' is in use", node_name);
         return;
     }

@@ -115,6 +115,14 @@ ChardevReturn *qmp_chardev_add(const char *id, ChardevBackend *backend, GError *
 
 void qmp_chardev_remove(const char *id, GError **errp)
 {
+    Chardev *chr = chardev_find(id);
+    Object *machine = object_get_child(object_get_root(), "machine");
+
+    /* A device that names the chardev claims it, realized or not (as in QEMU). */
+    if (chr && machine && object_find_link_user(machine, OBJECT(chr))) {
+        hull_error_setg(errp, "Chardev '%s' is busy", id);
+        return;
+    }
     chardev_remove(id, errp);
 }
 

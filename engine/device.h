@@ -28,6 +28,8 @@ typedef struct DeviceIrqOutputs {
 typedef struct DeviceClass {
     ObjectClass parent_class;
     bool user_creatable; /* may be created by device_add */
+    bool hotpluggable;   /* device_add/device_del also while the machine runs or is paused
+                            (the board's plug/unplug hooks must cope with a live machine) */
     bool (*realize)(DeviceState *dev, GError **errp);
     void (*unrealize)(DeviceState *dev);
     void (*reset)(DeviceState *dev);

@@ -1192,6 +1192,27 @@ Object *object_resolve_path(const char *path, const char *type, GError **errp)
     return obj;
 }
 
+Object *object_find_link_user(Object *root, Object *target)
+{
+    GPtrArray *props = root->klass->type->properties;
+
+    for (unsigned i = 0; i < props->len; i++) {
+        const Property *prop = g_ptr_array_index(props, i);
+
+        if (prop->type == PROP_TYPE_LINK && *PROP_PTR(root, prop, Object *) == target) {
+            return root;
+        }
+    }
+    for (unsigned i = 0; i < root->children->len; i++) {
+        Object *user = object_find_link_user(g_ptr_array_index(root->children, i), target);
+
+        if (user) {
+            return user;
+        }
+    }
+    return NULL;
+}
+
 bool object_realize(Object *obj, GError **errp)
 {
     if (obj->realized) {

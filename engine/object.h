@@ -178,6 +178,10 @@ Object *object_get_container(const char *path);
 /* An absolute path; with a type, the object must be (or implement) it. */
 Object *object_resolve_path(const char *path, const char *type, GError **errp);
 
+/* The first object at or below `root` (depth first) with a link property pointing at
+ * `target`, or NULL: who still uses a chardev or block node. */
+Object *object_find_link_user(Object *root, Object *target);
+
 /* Realize through the class hooks (no-op when already realized). */
 bool object_realize(Object *obj, GError **errp);
 void object_unrealize(Object *obj);

@@ -201,6 +201,7 @@ static void test_dev_class_init(ObjectClass *klass)
     DeviceClass *dc = DEVICE_CLASS(klass);
 
     dc->user_creatable = true;
+    dc->hotpluggable = true;
     dc->realize = test_dev_realize;
     dc->unrealize = test_dev_unrealize;
     dc->reset = test_dev_reset;

@@ -25,7 +25,7 @@
  *  - memory for malloc: brk, mmap / mprotect without PROT_EXEC, munmap, mremap, madvise;
  *  - already-open descriptors (logs, chardevs, eventfds): read, write, writev, sendto,
  *    sendmsg, fstat, newfstatat, close (freeing the vCPU closes its fd);
- *  - ending the thread: exit, exit_group.
+ *  - ending the thread: exit, exit_group, sigaltstack (sanitizer runtimes at thread exit).
  * Not allowed, among everything else: opening files, sockets, fork/exec, other ioctls,
  * executable memory. Fails (errp) when seccomp is not built in or refuses the filter.
  */

@@ -207,3 +207,73 @@ def test_i8042_reset(qmp, with_serial, guest):
     # After the reset the guest runs again from a fresh image and resets again.
     ev = qmp.wait_event("RESET", timeout=30)
     assert ev["data"] == {"guest": True, "reason": "guest-reset"}
+
+
+def test_kvm_internal_error_stops_the_machine(qmp, hulld, guest):
+    create(qmp, guest("bad-jump"), serial=False)
+    qmp.cmd("machine-start")
+    deadline = time.monotonic() + 30
+    while (status := qmp.cmd("query-status"))["status"] != "internal-error":
+        assert time.monotonic() < deadline, status
+        time.sleep(0.05)
+    assert status["running"] is False
+    assert "KVM internal error on vCPU 0" in status["reason"]
+    assert "0xd0000000" in status["reason"]
+    # Reset gets it going again (into the same error), destroy cleans up; hulld lives on.
+    qmp.cmd("system_reset")
+    qmp.cmd("machine-destroy")
+    assert qmp.cmd("query-status")["status"] == "no-machine"
+    assert hulld.alive()
+
+
+def wrap_bzimage(blob):
+    """A bzImage around `blob` (whose startup_64 is at 0x200): one setup sector, boot
+    protocol 2.15, LOADED_HIGH, XLF_KERNEL_64, a 64 KiB init_size."""
+    img = bytearray(2 * 512) + blob
+    img[0x1f1] = 1
+    img[0x1fe:0x200] = (0xaa55).to_bytes(2, "little")
+    img[0x201] = 0x66
+    img[0x202:0x206] = b"HdrS"
+    img[0x206:0x208] = (0x020f).to_bytes(2, "little")
+    img[0x211] = 1
+    img[0x22c:0x230] = (0x7fffffff).to_bytes(4, "little")
+    img[0x236:0x238] = (1).to_bytes(2, "little")
+    img[0x238:0x23c] = (2047).to_bytes(4, "little")
+    img[0x260:0x264] = (0x10000).to_bytes(4, "little")
+    return bytes(img)
+
+
+@pytest.fixture
+def bzimage(guest_dir, workdir):
+    blob = os.path.join(guest_dir, "linux64.bin")
+    if not os.path.exists(blob):
+        pytest.skip("linux64.bin not built")
+    path = os.path.join(workdir, "bzImage")
+    with open(blob, "rb") as f, open(path, "wb") as out:
+        out.write(wrap_bzimage(f.read()))
+    return path
+
+
+def test_bzimage_64bit_boot(qmp, bzimage, workdir):
+    # The stand-in kernel checks the zero page in long mode and exits with the number of
+    # E820 entries: RAM below 640 KiB, RAM from 1 MiB, KVM's pages.
+    initrd = os.path.join(workdir, "initrd")
+    with open(initrd, "wb") as f:
+        f.write(b"\x5a" * 100000)
+    _, status = run_to_exit(qmp, bzimage, serial=False, initrd=initrd, cmdline="root=/dev/x")
+    assert status["guest-exit-code"] == (3 << 1) | 1
+
+
+def test_bzimage_prints_its_command_line(qmp, with_serial, bzimage):
+    out, status = run_to_exit(qmp, bzimage, cmdline="console=ttyS0 quiet")
+    assert out == "console=ttyS0 quiet\n"
+
+
+def test_initrd_too_large_is_refused(qmp, bzimage, workdir):
+    initrd = os.path.join(workdir, "initrd")
+    with open(initrd, "wb") as f:
+        f.truncate(8 << 20)
+    create(qmp, bzimage, serial=False, initrd=initrd, memory=4 << 20)
+    resp = qmp.execute("machine-start")
+    assert "initrd" in resp["error"]["desc"]
+    assert qmp.cmd("query-status")["status"] == "configuring"
