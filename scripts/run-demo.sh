@@ -1,9 +1,29 @@
 #!/bin/sh
-# `make run`: start hulld on a socket in the build directory and show how to talk to it.
-# Once a board exists this boots the default demo machine with its console here.
+# `make run`: start hulld on a socket in the build directory and boot the default demo
+# machine with `hullctl -v boot` (each QMP step is printed). When hulld has the RISC-V virt
+# board and chardevs, OpenSBI boots with its serial console attached here (Ctrl-] detaches);
+# otherwise the engine's test board is booted. Then an interactive `hullctl shell` runs;
+# leaving it (Ctrl-D) stops hulld.
 set -eu
 build=${1:-build}
 sock="$build/hulld.qmp"
-echo "Starting hulld on $sock (Ctrl-C stops it)."
-echo "Talk to it with:  socat - UNIX-CONNECT:$sock   then type {\"execute\": \"qmp_capabilities\"}"
-exec "$build/hulld" --socket "$sock"
+hullctl="$build/clients/hullctl"
+firmware=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
+
+echo "Starting hulld on $sock"
+"$build/hulld" --socket "$sock" --name demo --log-level warning &
+pid=$!
+trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true' EXIT INT TERM
+
+machines=$("$hullctl" -s "$sock" --retry 10 query-machines)
+commands=$("$hullctl" -s "$sock" query-commands)
+if echo "$machines" | grep -q '^virt ' && echo "$commands" | grep -qx chardev-add &&
+   [ -r "$firmware" ]; then
+    "$hullctl" -s "$sock" -v boot type=virt firmware="$firmware" --chardev serial0
+else
+    echo "(no virt board with chardevs in this hulld yet: booting the test board)"
+    "$hullctl" -s "$sock" -v boot type=test
+fi
+"$hullctl" -s "$sock" query-status
+echo "Now a QMP shell on the machine ('help' lists commands, Tab completes, Ctrl-D stops hulld):"
+"$hullctl" -s "$sock" shell || true

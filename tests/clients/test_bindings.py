@@ -44,43 +44,108 @@ def sample(ref, depth=0):
     return out
 
 
-def test_every_implemented_command_through_its_binding(hulld):
+async def call_every_command(vm, served):
+    """Calls each served command but quit through its binding; returns name -> outcome."""
+    outcome = {}
+    for name, meta in hull.COMMANDS.items():
+        if name not in served or name in ("quit", "qmp_capabilities"):
+            continue
+        method = getattr(vm, meta.method)
+        if meta.boxed:
+            args, kwargs = [sample(meta.boxed)], {}
+        else:
+            args = []
+            kwargs = {m.py_name: sample(m.type) for m in meta.members if not m.optional}
+        try:
+            ret = await method(*args, **kwargs)
+        except hull.QMPError as err:
+            assert err.command == name and err.desc
+            outcome[name] = err.error_class
+            continue
+        if meta.returns is None:
+            assert ret is None
+        else:
+            assert ret is not None
+        outcome[name] = "ok"
+    return outcome
+
+
+def test_every_implemented_command_through_its_binding(start_hulld, workdir, monkeypatch):
     """Each command hulld implements, called through its generated method with schema-valid
-    arguments: the reply is either a result that parses into the schema's type or a QMP
-    error; never a protocol mismatch, never a dead daemon."""
+    arguments, in each phase a machine of the 'test' board reaches: the reply is a result
+    that parses into the schema's type or a QMP error; never a protocol mismatch, never a
+    dead daemon."""
+    # Sample strings may be taken as relative paths (a file chardev's output, say): hulld
+    # runs in the test's private directory so that nothing lands elsewhere.
+    monkeypatch.chdir(workdir)
+    hulld = start_hulld()
+
     async def main():
         async with hull.connect(hulld.socket) as vm:
             served = {c.name for c in await vm.query_commands()}
-            called = []
-            for name, meta in hull.COMMANDS.items():
-                if name not in served or name in ("quit", "qmp_capabilities"):
-                    continue
-                method = getattr(vm, meta.method)
-                if meta.boxed:
-                    args = [sample(meta.boxed)]
-                    kwargs = {}
-                else:
-                    args = []
-                    kwargs = {m.py_name: sample(m.type) for m in meta.members
-                              if not m.optional}
-                try:
-                    ret = await method(*args, **kwargs)
-                except hull.QMPError as err:
-                    assert err.command == name and err.desc
-                    called.append((name, err.error_class))
-                    continue
-                if meta.returns is None:
-                    assert ret is None
-                else:
-                    assert ret is not None
-                called.append((name, "ok"))
-            assert ("query-version", "ok") in called
-            assert len(called) == len(served - {"quit", "qmp_capabilities"})
+            outcome = await call_every_command(vm, served)
+            assert outcome["query-version"] == "ok"
+            assert set(outcome) == served - {"quit", "qmp_capabilities"}
+            boards = [m.name for m in await vm.query_machines()] \
+                if "query-machines" in served else []
+            if "test" in boards:
+                for phase in ("configuring", "running"):
+                    if (await vm.query_status()).status != "no-machine":
+                        await vm.machine_destroy()
+                    await vm.machine_create(type="test")
+                    if phase == "running":
+                        await vm.machine_start()
+                    assert (await vm.query_status()).status == phase
+                    outcome = await call_every_command(vm, served)
+                    assert outcome["query-status"] == "ok"
+                    if "query-cpus-fast" in outcome:
+                        assert outcome["query-cpus-fast"] == "ok"
         assert hulld.alive()
         # qmp_capabilities again is refused: negotiation happened at connect.
         async with hull.connect(hulld.socket) as vm:
             with pytest.raises(hull.CommandNotFound):
                 await vm.qmp_capabilities()
+    run(main())
+
+
+def test_machine_events_typed_and_filtered(hulld):
+    async def main():
+        async with hull.connect(hulld.socket) as vm:
+            served = {c.name for c in await vm.query_commands()}
+            if not {"machine-create", "machine-start", "stop", "cont"} <= served:
+                pytest.skip("hulld lacks the machine lifecycle commands")
+            if "test" not in [m.name for m in await vm.query_machines()]:
+                pytest.skip("no 'test' board in this hulld")
+            stops = vm.events("STOP")
+            phases = vm.events(hull.MachinePhaseEvent)
+            everything = vm.events()
+            await vm.machine_create(type="test")
+            await vm.machine_start()
+            await vm.stop()
+            await vm.cont()
+            await vm.stop()
+            # The filtered stream holds exactly the STOP events, typed.
+            got = [await stops.get(timeout=10) for _ in range(2)]
+            assert all(isinstance(e, hull.StopEvent) and e.name == "STOP" for e in got)
+            # Phase changes chain: each event's previous is the last one's phase.
+            seen = []
+            while not seen or seen[-1].phase != "paused" or len(seen) < 4:
+                ev = await phases.get(timeout=10)
+                assert isinstance(ev, hull.MachinePhaseEvent)
+                assert isinstance(ev.phase, hull.MachinePhase)
+                seen.append(ev)
+            assert seen[0].previous == "no-machine" and seen[0].phase == "configuring"
+            for before, after in zip(seen, seen[1:]):
+                assert after.previous == before.phase
+            assert "running" in [e.phase for e in seen]
+            # The unfiltered stream saw all of them, in the server's order.
+            names = []
+            while len([n for n in names if n == "STOP"]) < 2:
+                names.append((await everything.get(timeout=10)).name)
+            assert "RESUME" in names and "MACHINE_PHASE" in names
+            assert names.index("STOP") < len(names) - 1 - names[::-1].index("RESUME")
+            with pytest.raises(asyncio.TimeoutError):
+                await stops.get(timeout=0.2)
     run(main())
 
 

@@ -219,6 +219,8 @@ def test_shell_with_completion(hullctl_path, hulld, workdir):
         sh.expect(r"\(hull\) ")
         sh.send("quit\r")
         sh.expect("event: .* SHUTDOWN guest=false reason=host-qmp-quit")
+        # Keys typed before readline owns the terminal could be lost: wait for its prompt.
+        sh.expect(r"\(hull\) ")
         sh.send(b"\x04")
         assert sh.wait(10) == 0
         with open(history) as f:
@@ -227,16 +229,60 @@ def test_shell_with_completion(hullctl_path, hulld, workdir):
         sh.close()
 
 
-def test_boot(hullctl_path, hulld):
-    with hull.connect_sync(hulld.socket) as vm:
+def need_commands(sock, *names):
+    with hull.connect_sync(sock) as vm:
         served = {c.name for c in vm.query_commands()}
-    needed = {"machine-create", "machine-start", "chardev-add"}
-    if not needed <= served:
-        pytest.skip("hulld lacks %s" % ", ".join(sorted(needed - served)))
-    r = hullctl(hullctl_path, "-v", "boot", "--no-console", "--chardev", "serial0",
-                "type=test", "accel=qtest", sock=hulld.socket)
+        boards = {m.name for m in vm.query_machines()} if "query-machines" in served else set()
+    missing = set(names) - served
+    if missing:
+        pytest.skip("hulld lacks %s" % ", ".join(sorted(missing)))
+    return boards
+
+
+def test_boot(hullctl_path, hulld):
+    boards = need_commands(hulld.socket, "machine-create", "machine-start")
+    if "test" not in boards:
+        pytest.skip("no 'test' board in this hulld")
+    r = hullctl(hullctl_path, "-v", "boot", "type=test", "--memory", "16M",
+                sock=hulld.socket)
     assert r.returncode == 0, r.stderr
-    steps = [req["execute"] for req in sent_requests(r.stderr)]
-    assert "machine-create" in steps and steps[-1] == "machine-start"
+    assert [(q["execute"], q.get("arguments")) for q in sent_requests(r.stderr)] == [
+        ("qmp_capabilities", None),
+        ("machine-create", {"type": "test", "memory": 16 << 20}), ("machine-start", None)]
+    # Only the steps are traced, not the capability check's long reply.
+    assert '"name": "query-version"' not in r.stderr
     with hull.connect_sync(hulld.socket) as vm:
-        assert vm.query_status().status in ("running", "paused")
+        assert vm.query_status().status == "running"
+    # A second boot fails in hulld (a machine exists): exit 1 with its text, nothing else.
+    r = hullctl(hullctl_path, "boot", "type=test", sock=hulld.socket)
+    assert r.returncode == 1 and r.stderr.startswith("hullctl: ")
+
+
+def test_boot_no_start_and_bad_arguments(hullctl_path, hulld, workdir):
+    boards = need_commands(hulld.socket, "machine-create", "machine-start")
+    r = hullctl(hullctl_path, "boot", "type=test", "cpus=many",
+                sock=os.path.join(workdir, "absent.sock"))
+    assert r.returncode == 2 and "cpus" in r.stderr
+    r = hullctl(hullctl_path, "boot", "colour=red", sock=os.path.join(workdir, "absent.sock"))
+    assert r.returncode == 2 and "colour: unexpected member" in r.stderr
+    if "test" not in boards:
+        pytest.skip("no 'test' board in this hulld")
+    r = hullctl(hullctl_path, "boot", "type=test", "--no-start", sock=hulld.socket)
+    assert r.returncode == 0, r.stderr
+    with hull.connect_sync(hulld.socket) as vm:
+        assert vm.query_status().status == "configuring"
+
+
+def test_boot_with_chardev(hullctl_path, hulld):
+    boards = need_commands(hulld.socket, "machine-create", "machine-start", "chardev-add",
+                           "query-chardev")
+    if "test" not in boards:
+        pytest.skip("no 'test' board in this hulld")
+    r = hullctl(hullctl_path, "-v", "boot", "type=test", "--chardev", "serial0",
+                sock=hulld.socket)
+    assert r.returncode == 0, r.stderr
+    steps = [q["execute"] for q in sent_requests(r.stderr)]
+    assert "chardev-add" in steps and steps[-1] == "machine-start"
+    assert "attach with: hullctl console serial0" in r.stderr
+    with hull.connect_sync(hulld.socket) as vm:
+        assert "serial0" in [c["label"] for c in vm.execute("query-chardev")]
