@@ -348,6 +348,84 @@ static void test_close_all(void)
     image_destroy(&img);
 }
 
+/* Nodes defined inside another (blockdev-add's nested definitions) get "#blockN". */
+static void test_anonymous_and_info(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(Object) f = object_new(TYPE_BLOCK_FILE, NULL);
+    g_autoptr(Object) g = object_new(TYPE_BLOCK_FILE, NULL);
+    BlockNodeInfo info;
+    BlockNode *raw;
+    Image img;
+
+    image_create(&img, 65536);
+    g_assert_true(object_property_set_str(f, "filename", img.path, NULL));
+    g_assert_true(object_property_set_bool(f, "no-flush", true, NULL));
+    g_assert_true(object_property_set_str(g, "filename", img.path, NULL));
+    g_assert_true(blockdev_add_anonymous(BLOCK_NODE(f), &err));
+    g_assert_no_error(err);
+    g_assert_true(blockdev_add_anonymous(BLOCK_NODE(g), &err));
+    g_assert_cmpstr(block_node_get_name(BLOCK_NODE(f)), ==, "#block0");
+    g_assert_cmpstr(block_node_get_name(BLOCK_NODE(g)), ==, "#block1");
+    g_assert_true(blockdev_find("#block1") == BLOCK_NODE(g));
+
+    raw = node_ok(TYPE_BLOCK_RAW, "disk0",
+                  "{\"file\": \"#block0\", \"offset\": 4096, \"size\": 8192}");
+    g_assert_true(block_node_in_use(BLOCK_NODE(f)));
+    g_assert_false(block_node_in_use(raw));
+    block_node_get_info(raw, &info);
+    g_assert_cmpstr(info.driver, ==, "raw");
+    g_assert_cmpstr(info.filename, ==, img.path);
+    g_assert_cmpstr(info.file_node, ==, "#block0");
+    g_assert_cmpuint(info.size, ==, 8192);
+    g_assert_true(info.no_flush);
+    g_assert_true(info.writeback);
+    g_assert_false(info.read_only);
+    block_node_get_info(BLOCK_NODE(g), &info);
+    g_assert_cmpstr(info.driver, ==, "file");
+    g_assert_null(info.file_node);
+    g_assert_cmpuint(info.size, ==, 65536);
+    g_assert_false(info.no_flush);
+
+    {
+        /* no-flush: flushes complete (successfully) without syncing. */
+        Done done = {0};
+
+        g_assert_cmpint(block_aio_flush(raw, on_done, &done), ==, 0);
+        wait_done(&done, 1);
+        g_assert_cmpint(done.last, ==, 0);
+    }
+    del_ok("disk0");
+    g_assert_false(block_node_in_use(BLOCK_NODE(f)));
+    del_ok("#block0");
+    del_ok("#block1");
+    image_destroy(&img);
+}
+
+/* With both 'fd' and 'filename' the fd is used and the filename only names the node. */
+static void test_fd_with_filename(void)
+{
+    g_autoptr(Object) f = object_new(TYPE_BLOCK_FILE, NULL);
+    g_autoptr(GError) err = NULL;
+    BlockNodeInfo info;
+    Image img;
+    int fd;
+
+    image_create(&img, 4096);
+    fd = open(img.path, O_RDWR | O_CLOEXEC);
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_true(object_property_set_int(f, "fd", fd, NULL));
+    g_assert_true(object_property_set_str(f, "filename", "/dev/fdset/3", NULL));
+    g_assert_true(blockdev_add(BLOCK_NODE(f), "byfd", &err));
+    g_assert_no_error(err);
+    block_node_get_info(BLOCK_NODE(f), &info);
+    g_assert_cmpstr(info.filename, ==, "/dev/fdset/3");
+    g_assert_cmpuint(info.size, ==, 4096);
+    del_ok("byfd");
+    g_assert_cmpint(fcntl(fd, F_GETFD), <, 0); /* the node owned and closed it */
+    image_destroy(&img);
+}
+
 int main(int argc, char **argv)
 {
     int rc;
@@ -362,6 +440,8 @@ int main(int argc, char **argv)
     g_test_add_func("/engine/block/direct-unaligned", test_direct_unaligned);
     g_test_add_func("/engine/block/close-drains", test_close_drains);
     g_test_add_func("/engine/block/close-all", test_close_all);
+    g_test_add_func("/engine/block/anonymous-and-info", test_anonymous_and_info);
+    g_test_add_func("/engine/block/fd-with-filename", test_fd_with_filename);
     engine_lock();
     rc = g_test_run();
     engine_unlock();

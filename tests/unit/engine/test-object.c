@@ -415,6 +415,27 @@ static void test_links(void)
     object_unparent(peers);
 }
 
+/* Who links to an object, anywhere below a root (chardev-remove / blockdev-del use it). */
+static void test_find_link_user(void)
+{
+    Object *root = object_get_container("/users");
+    g_autoptr(TestDev) target = new_dev();
+    g_autoptr(TestDev) user = new_dev();
+    Object *deep = object_get_container("/users/a/b");
+
+    g_assert_null(object_find_link_user(root, OBJECT(target)));
+    g_assert_true(object_add_child(deep, "user", OBJECT(user), NULL));
+    g_assert_null(object_find_link_user(root, OBJECT(target)));
+    g_assert_true(object_property_set_link(OBJECT(user), "peer", OBJECT(target), NULL));
+    g_assert_true(object_find_link_user(root, OBJECT(target)) == OBJECT(user));
+    /* The target is not a user of itself, nor is an object outside the root's subtree. */
+    g_assert_null(object_find_link_user(object_get_container("/elsewhere"), OBJECT(target)));
+    g_assert_true(object_property_set_link(OBJECT(user), "peer", NULL, NULL));
+    g_assert_null(object_find_link_user(root, OBJECT(target)));
+    object_unparent(root);
+    object_unparent(object_get_container("/elsewhere"));
+}
+
 static void test_tree(void)
 {
     Object *top = object_get_container("/tree");
@@ -594,6 +615,7 @@ int main(int argc, char **argv)
     g_test_add_func("/engine/object/parse", test_parse);
     g_test_add_func("/engine/object/json", test_json);
     g_test_add_func("/engine/object/links", test_links);
+    g_test_add_func("/engine/object/find-link-user", test_find_link_user);
     g_test_add_func("/engine/object/tree", test_tree);
     g_test_add_func("/engine/object/realize", test_realize);
     g_test_add_func("/engine/object/listing", test_listing);
