@@ -269,23 +269,33 @@ static bool is_event(JsonNode *node)
     return json_object_has_member(json_node_get_object(node), "event");
 }
 
-/* The socket is readable while no call runs: read, queue the events, dispatch them. */
-static gboolean socket_readable(GSocket *sock, GIOCondition cond, gpointer opaque)
+/* Queues the complete messages already buffered: events for the handlers; replies nobody
+ * waits for (their call timed out) are dropped. */
+static void drain_buffered(HullClient *client)
 {
-    HullClient *client = opaque;
     JsonNode *node;
     bool bad;
 
-    if (client_fill(client, 0, NULL)) {
-        while ((node = client_take_message(client, &bad, NULL))) {
-            if (is_event(node)) {
-                g_queue_push_tail(&client->events, node);
-            } else {
-                /* A reply nobody waits for (its call timed out): dropped. */
-                json_node_unref(node);
-            }
+    while ((node = client_take_message(client, &bad, NULL))) {
+        if (is_event(node)) {
+            g_queue_push_tail(&client->events, node);
+        } else {
+            json_node_unref(node);
         }
     }
+    if (!g_queue_is_empty(&client->events)) {
+        schedule_dispatch(client);
+    }
+}
+
+/* The socket is readable while no call runs: read, queue the events, dispatch them. Bytes
+ * read before the end of the stream are parsed even when the read that follows fails. */
+static gboolean socket_readable(GSocket *sock, GIOCondition cond, gpointer opaque)
+{
+    HullClient *client = opaque;
+
+    client_fill(client, 0, NULL);
+    drain_buffered(client);
     dispatch_pending(client);
     return client->lost_reason ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
 }
@@ -405,6 +415,8 @@ bool hull_client_execute(HullClient *client, const char *command, JsonObject *ar
         return false;
     }
     g_autoptr(JsonNode) reply = wait_message(client, id, deadline, errp);
+    /* Events that arrived in the same read as the reply, or before a failure. */
+    drain_buffered(client);
     if (!reply) {
         g_prefix_error(errp, "%s: ", command);
         return false;

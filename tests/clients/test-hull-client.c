@@ -232,6 +232,61 @@ static void test_connect_failure(Fixture *f, gconstpointer data)
     g_assert_nonnull(strstr(err->message, "absent.sock"));
 }
 
+/* A scripted server: greets, accepts negotiation, then answers the next request with its
+ * reply and an event in one write and closes, as hulld does for quit on a fast machine. */
+static gpointer scripted_server(gpointer opaque)
+{
+    GSocket *listener = opaque;
+    g_autoptr(GSocket) conn = g_socket_accept(listener, NULL, NULL);
+    char buf[4096];
+    const char *greeting = "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n";
+    const char *burst = "{\"return\": {}, \"id\": 2}\r\n"
+                        "{\"event\": \"SHUTDOWN\", \"data\": {\"guest\": true, "
+                        "\"reason\": \"guest-reset\"}, "
+                        "\"timestamp\": {\"seconds\": 7, \"microseconds\": 0}}\r\n";
+
+    g_assert_nonnull(conn);
+    g_socket_set_blocking(conn, TRUE);
+    g_socket_send(conn, greeting, strlen(greeting), NULL, NULL);
+    g_socket_receive(conn, buf, sizeof(buf), NULL, NULL);
+    g_socket_send(conn, "{\"return\": {}, \"id\": 1}\r\n", 25, NULL, NULL);
+    g_socket_receive(conn, buf, sizeof(buf), NULL, NULL);
+    g_socket_send(conn, burst, strlen(burst), NULL, NULL);
+    g_socket_close(conn, NULL);
+    return NULL;
+}
+
+static void test_event_behind_reply(Fixture *f, gconstpointer data)
+{
+    g_autofree char *path = g_build_filename(f->dir, "fake.sock", NULL);
+    g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
+    g_autoptr(GSocket) listener = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                                               G_SOCKET_PROTOCOL_DEFAULT, NULL);
+    g_autoptr(GMainContext) ctx = g_main_context_new();
+    g_autoptr(GError) err = NULL;
+    EventLog log = { 0 };
+
+    g_assert_true(g_socket_bind(listener, addr, TRUE, NULL));
+    g_assert_true(g_socket_listen(listener, NULL));
+    GThread *server = g_thread_new("server", scripted_server, listener);
+    g_autoptr(HullClient) client = hull_client_connect_full(path, ctx, &err);
+    g_assert_no_error(err);
+    hull_on_shutdown(client, on_shutdown, &log);
+    hull_client_set_disconnect_handler(client, on_disconnect, &log);
+    g_assert_true(hull_quit(client, &err));
+    g_thread_join(server);
+    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    while (log.disconnects == 0 && g_get_monotonic_time() < deadline) {
+        g_main_context_iteration(ctx, TRUE);
+    }
+    /* The event that shared a read with the reply is delivered before the disconnect. */
+    g_assert_cmpint(log.typed, ==, 1);
+    g_assert_cmpint(log.reason, ==, SHUTDOWN_CAUSE_GUEST_RESET);
+    g_assert_cmpint(log.seconds, ==, 7);
+    g_assert_cmpint(log.disconnects, ==, 1);
+    g_unlink(path);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -245,5 +300,7 @@ int main(int argc, char **argv)
                fixture_tear_down);
     g_test_add("/hull-client/connect-failure", Fixture, NULL, fixture_set_up,
                test_connect_failure, fixture_tear_down);
+    g_test_add("/hull-client/event-behind-reply", Fixture, NULL, fixture_set_up,
+               test_event_behind_reply, fixture_tear_down);
     return g_test_run();
 }
