@@ -517,6 +517,13 @@ MemoryRegion *serial_get_region(SerialState *s)
     return s->mmio;
 }
 
+static void serial_instance_init(Object *obj)
+{
+    SerialState *s = SERIAL(obj);
+
+    device_declare_irq_outputs(DEVICE(s), "irq", &s->irq, 1);
+}
+
 static void serial_class_init(ObjectClass *klass)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
@@ -542,6 +549,7 @@ static const TypeInfo serial_type_info = {
     .parent = TYPE_DEVICE,
     .description = "16550A UART (8250-compatible) with 16-byte FIFOs",
     .instance_size = sizeof(SerialState),
+    .instance_init = serial_instance_init,
     .class_init = serial_class_init,
     .properties = serial_props,
 };
