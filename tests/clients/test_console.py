@@ -5,6 +5,7 @@ import os
 import socket
 import termios
 import threading
+import time
 
 import pytest
 
@@ -102,6 +103,45 @@ def test_console_on_a_chardev_of_hulld(hullctl_path, hulld):
         try:
             term.expect("guest says hi")
             term.send(b"\x1d")
+            assert term.wait(10) == 0
+        finally:
+            term.close()
+
+
+@pytest.mark.parametrize("kind", ["socket", "pty"])
+def test_console_on_socket_and_pty_chardevs(hullctl_path, hulld, workdir, kind):
+    """hullctl finds the chardev's socket path or pty with query-chardev and opens it; the
+    test board's OUT register stands for the guest's serial output."""
+    with hull.connect_sync(hulld.socket) as vm:
+        served = {c.name for c in vm.query_commands()}
+        needed = {"chardev-add", "query-chardev", "machine-create", "machine-start",
+                  "qtest-write"}
+        if not needed <= served:
+            pytest.skip("hulld lacks %s" % ", ".join(sorted(needed - served)))
+        if kind == "socket":
+            backend = {"type": "socket", "data": {
+                "addr": {"type": "unix", "data": {"path": os.path.join(workdir, "s.sock")}},
+                "server": True, "wait": False}}
+        else:
+            backend = {"type": "pty", "data": {}}
+        vm.execute("chardev-add", {"id": "ser0", "backend": backend})
+        vm.execute("machine-create", {"type": "test", "accel": "qtest", "serial": ["ser0"]})
+        vm.execute("machine-start", {"paused": True})
+        term = PtyProcess([hullctl_path, "-s", hulld.socket, "console", "ser0"])
+        try:
+            term.expect("attached to ser0 \\(%s\\)" % kind)
+            if kind == "socket":
+                # The server chardev has its client once query-chardev says so.
+                for _ in range(200):
+                    info = [c for c in vm.execute("query-chardev") if c["label"] == "ser0"]
+                    if not info[0]["filename"].startswith("disconnected:"):
+                        break
+                    time.sleep(0.02)
+            for byte in b"from the guest\r\n":
+                vm.execute("qtest-write", {"addr": 0x10000028, "size": 4, "value": byte})
+            term.expect("from the guest")
+            term.send(b"\x1d")
+            term.expect("detached from ser0")
             assert term.wait(10) == 0
         finally:
             term.close()

@@ -3,6 +3,7 @@ validation before sending, --json, tables, exit statuses, help and man page, wat
 interactive shell with readline completion on a pty."""
 import json
 import os
+import re
 import subprocess
 import time
 
@@ -197,7 +198,24 @@ def test_watch_text_format(hullctl_path, hulld):
         watch.wait()
 
 
-def test_shell_with_completion(hullctl_path, hulld, workdir):
+def enum_member_of_some_command(hullctl_mod):
+    """(command, member, value, unique prefix of value) for the first command of the schema
+    with an enum-typed member (nested ones count), or None."""
+    for name, meta in hull.COMMANDS.items():
+        if name in ("quit", "qmp_capabilities"):
+            continue
+        for member, hint, _, _ in hullctl_mod.member_lines(hullctl_mod.command_members(meta)):
+            values = hint.split("|")
+            if len(values) < 2:
+                continue
+            for value in values:
+                for n in range(1, len(value)):
+                    if [v for v in values if v.startswith(value[:n])] == [value]:
+                        return name, member, value, value[:n]
+    return None
+
+
+def test_shell_with_completion(hullctl_path, hullctl_mod, hulld, workdir):
     history = os.path.join(workdir, "history")
     sh = PtyProcess([hullctl_path, "-s", hulld.socket, "shell"],
                     env={"HULLCTL_HISTORY": history, "INPUTRC": "/dev/null"})
@@ -214,6 +232,13 @@ def test_shell_with_completion(hullctl_path, hulld, workdir):
         sh.send("closefd colour=red\r")
         sh.expect("colour: unexpected member")
         sh.expect(r"\(hull\) ")
+        # Enum values complete after member=.
+        found = enum_member_of_some_command(hullctl_mod)
+        if found:
+            cmd, member, value, prefix = found
+            sh.send("%s %s=%s\t\r" % (cmd, member, prefix))
+            sh.expect(re.escape("%s=%s " % (member, value)))
+            sh.expect(r"\(hull\) ")
         sh.send('{"execute": "query-status"}\r')
         sh.expect(r'\{"running": false, "status": "no-machine"\}')
         sh.expect(r"\(hull\) ")
