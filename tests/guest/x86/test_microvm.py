@@ -277,3 +277,32 @@ def test_initrd_too_large_is_refused(qmp, bzimage, workdir):
     resp = qmp.execute("machine-start")
     assert "initrd" in resp["error"]["desc"]
     assert qmp.cmd("query-status")["status"] == "configuring"
+
+
+def test_lapic_timer_interrupt(qmp, with_serial, guest):
+    out, status = run_to_exit(qmp, guest("lapic-timer"))
+    assert out == "tick\n"
+    assert status["guest-exit-code"] == 1
+
+
+def test_uart_interrupt_through_the_ioapic(qmp, with_serial, guest):
+    # The UART's IRQ 4 reaches the guest through the board's wiring to GSI 4.
+    out, status = run_to_exit(qmp, guest("uart-irq"))
+    assert out == "uart irq\n"
+    iir = status["guest-exit-code"] >> 1
+    assert iir & 0x0f == 0x02  # transmitter holding register empty
+
+
+def test_triple_fault_with_reboot_action_shutdown(qmp, guest):
+    qmp.cmd("set-action", {"reboot": "shutdown"})
+    create(qmp, guest("triple-fault"), serial=False)
+    qmp.cmd("machine-start")
+    ev = qmp.wait_event("SHUTDOWN", timeout=30)
+    assert ev["data"] == {"guest": True, "reason": "guest-reset"}
+    assert qmp.cmd("query-status")["status"] == "shutdown"
+
+
+def test_query_accels_lists_kvm_usable(qmp):
+    kvm = [a for a in qmp.cmd("query-accels") if a["name"] == "kvm"]
+    assert len(kvm) == 1
+    assert kvm[0]["usable"] is True and "reason" not in kvm[0]

@@ -1,0 +1,190 @@
+#!/usr/bin/python3
+"""Runs the RISC-V workloads on hulld (virt board, tcg accelerator, over QMP) and on
+qemu-system-riscv64 -M virt -bios none when given, and prints seconds, guest MIPS and the
+ratio per workload and as a geometric mean.
+
+Each workload prints "instret N" (instructions retired by its run, counted by Hull, whose
+minstret is exact) and "checksum N" on the UART, and reports pass/fail through the test
+device. Times are wall-clock from machine-start to SHUTDOWN (Hull) and from process start
+to exit (QEMU), each minus the same measure for the empty workload (fixed costs). The
+benchmark fails only when a workload computes a wrong result."""
+
+import argparse
+import json
+import math
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+
+class Qmp:
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.connect(path)
+        self.file = self.sock.makefile("rwb")
+        self.events = []
+        self.recv()
+        self.cmd("qmp_capabilities")
+
+    def recv(self):
+        line = self.file.readline()
+        if not line:
+            raise EOFError("hulld closed the connection")
+        return json.loads(line)
+
+    def cmd(self, name, args=None):
+        req = {"execute": name}
+        if args is not None:
+            req["arguments"] = args
+        self.file.write(json.dumps(req).encode())
+        self.file.flush()
+        while True:
+            msg = self.recv()
+            if "event" in msg:
+                self.events.append(msg)
+                continue
+            if "error" in msg:
+                raise RuntimeError(f"{name}: {msg['error']['desc']}")
+            return msg["return"]
+
+    def wait_event(self, name, timeout):
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                for ev in self.events:
+                    if ev["event"] == name:
+                        self.events.remove(ev)
+                        return ev
+                self.events.append(self.recv())
+        finally:
+            self.sock.settimeout(None)
+
+
+def parse_output(text):
+    instret = re.search(r"instret (\d+)", text)
+    checksum = re.search(r"checksum (\d+)", text)
+    return (int(instret.group(1)) if instret else None,
+            int(checksum.group(1)) if checksum else None)
+
+
+class HullRunner:
+    def __init__(self, hulld, workdir):
+        self.sock = os.path.join(workdir, "bench.qmp")
+        self.proc = subprocess.Popen([hulld, "--socket", self.sock],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while not os.path.exists(self.sock):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("hulld did not start")
+            time.sleep(0.01)
+        self.qmp = Qmp(self.sock)
+
+    def has_virt(self):
+        return any(m["name"] == "virt" for m in self.qmp.cmd("query-machines"))
+
+    def run(self, elf):
+        q = self.qmp
+        q.cmd("chardev-add", {"id": "bench", "backend": {"type": "ringbuf",
+                                                         "data": {"size": 65536}}})
+        q.cmd("machine-create", {"type": "virt", "accel": "tcg", "kernel": elf,
+                                 "memory": 128 << 20, "serial": ["bench"]})
+        t0 = time.perf_counter()
+        q.cmd("machine-start")
+        q.wait_event("SHUTDOWN", 600)
+        elapsed = time.perf_counter() - t0
+        status = q.cmd("query-status")
+        out = q.cmd("ringbuf-read", {"device": "bench", "size": 65536})
+        q.cmd("machine-destroy")
+        q.cmd("chardev-remove", {"id": "bench"})
+        ok = "guest-exit-code" not in status
+        return elapsed, out, ok
+
+    def close(self):
+        try:
+            self.qmp.cmd("quit")
+        except Exception:
+            pass
+        self.proc.wait(10)
+
+
+def run_qemu(qemu, elf):
+    t0 = time.perf_counter()
+    p = subprocess.run([qemu, "-M", "virt", "-bios", "none", "-kernel", elf, "-m", "128M",
+                        "-display", "none", "-monitor", "none", "-serial", "stdio",
+                        "-nodefaults"], capture_output=True, timeout=600)
+    elapsed = time.perf_counter() - t0
+    return elapsed, p.stdout.decode(errors="replace"), p.returncode == 0
+
+
+def best_of(n, fn):
+    runs = [fn() for _ in range(n)]
+    return min(runs, key=lambda r: r[0])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--hulld", required=True)
+    ap.add_argument("--qemu")
+    ap.add_argument("--repeat", type=int, default=int(os.environ.get("HULL_BENCH_REPEAT", "2")))
+    ap.add_argument("elfs", nargs="+")
+    args = ap.parse_args()
+
+    workdir = tempfile.mkdtemp(prefix="hull-bench-rv-")
+    hull = HullRunner(args.hulld, workdir)
+    failed = False
+    try:
+        if not hull.has_virt():
+            print("riscv-workloads: skipped: this hulld has no virt board")
+            return 0
+        names = {e: os.path.basename(e)[len("bench-rv-"):-len(".elf")] for e in args.elfs}
+        empty = [e for e in args.elfs if names[e] == "empty"][0]
+        hull_base = best_of(3, lambda: hull.run(empty))[0]
+        qemu_base = best_of(3, lambda: run_qemu(args.qemu, empty))[0] if args.qemu else None
+        print(f"fixed cost (empty workload): hull {hull_base * 1000:.1f} ms" +
+              (f", qemu {qemu_base * 1000:.1f} ms" if qemu_base is not None else ""))
+        header = f"{'workload':10} {'Minsn':>8} {'hull s':>8} {'hull MIPS':>10}"
+        if args.qemu:
+            header += f" {'qemu s':>8} {'qemu MIPS':>10} {'hull/qemu':>10}"
+        print(header)
+        ratios = []
+        for elf in args.elfs:
+            name = names[elf]
+            if name == "empty":
+                continue
+            h_time, h_out, h_ok = best_of(args.repeat, lambda: hull.run(elf))
+            instret, _ = parse_output(h_out)
+            if not h_ok or instret is None:
+                print(f"{name}: WRONG RESULT on hull: {h_out.strip()!r}")
+                failed = True
+                continue
+            h_s = max(h_time - hull_base, 1e-6)
+            line = f"{name:10} {instret / 1e6:8.1f} {h_s:8.3f} {instret / h_s / 1e6:10.1f}"
+            if args.qemu:
+                q_time, q_out, q_ok = best_of(args.repeat, lambda: run_qemu(args.qemu, elf))
+                if not q_ok or parse_output(q_out)[1] is None:
+                    print(f"{name}: WRONG RESULT on qemu: {q_out.strip()!r}")
+                    failed = True
+                    continue
+                q_s = max(q_time - qemu_base, 1e-6)
+                ratios.append(q_s / h_s)
+                line += f" {q_s:8.3f} {instret / q_s / 1e6:10.1f} {q_s / h_s:9.2f}x"
+            print(line)
+        if ratios:
+            geo = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+            print(f"geometric mean speed, hull vs qemu: {geo:.2f}x "
+                  f"(slowest workload {min(ratios):.2f}x; goal >= 1.5x, none below 1x)")
+        elif not args.qemu:
+            print("qemu-system-riscv64 is not installed: Hull's figures only")
+    finally:
+        hull.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
