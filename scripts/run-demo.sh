@@ -19,7 +19,7 @@ machines=$("$hullctl" -s "$sock" --retry 10 query-machines)
 commands=$("$hullctl" -s "$sock" query-commands)
 if echo "$machines" | grep -q '^virt ' && echo "$commands" | grep -qx chardev-add &&
    [ -r "$firmware" ]; then
-    "$hullctl" -s "$sock" -v boot type=virt firmware="$firmware" --chardev serial0
+    "$hullctl" -s "$sock" -v boot type=virt firmware="$firmware" --chardev serial0,pty
 else
     echo "(no virt board with chardevs in this hulld yet: booting the test board)"
     "$hullctl" -s "$sock" -v boot type=test

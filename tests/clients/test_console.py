@@ -145,3 +145,33 @@ def test_console_on_socket_and_pty_chardevs(hullctl_path, hulld, workdir, kind):
             assert term.wait(10) == 0
         finally:
             term.close()
+
+
+def test_boot_attaches_the_console(hullctl_path, hulld):
+    """`hullctl boot --chardev ID,pty` on a terminal: creates the chardev and the machine,
+    starts it and attaches the console, as `make run` does."""
+    with hull.connect_sync(hulld.socket) as vm:
+        served = {c.name for c in vm.query_commands()}
+        needed = {"chardev-add", "query-chardev", "machine-create", "machine-start",
+                  "qtest-write", "query-machines"}
+        if not needed <= served:
+            pytest.skip("hulld lacks %s" % ", ".join(sorted(needed - served)))
+        if "test" not in [m.name for m in vm.query_machines()]:
+            pytest.skip("no 'test' board in this hulld")
+        term = PtyProcess([hullctl_path, "-s", hulld.socket, "-v", "boot", "type=test",
+                           "--chardev", "con0,pty"])
+        try:
+            term.expect('-> {"execute": "chardev-add"')
+            term.expect('-> {"execute": "machine-create", "arguments": '
+                        '{"type": "test", "serial": \\["con0"\\]}}')
+            term.expect('-> {"execute": "machine-start"}')
+            term.expect("attached to con0 \\(pty\\)")
+            assert vm.query_status().status == "running"
+            for byte in b"booted\r\n":
+                vm.execute("qtest-write", {"addr": 0x10000028, "size": 4, "value": byte})
+            term.expect("booted")
+            term.send(b"\x1d")
+            term.expect("detached from con0")
+            assert term.wait(10) == 0
+        finally:
+            term.close()
