@@ -101,7 +101,7 @@ class HullRunner:
         out = q.cmd("ringbuf-read", {"device": "bench", "size": 65536})
         q.cmd("machine-destroy")
         q.cmd("chardev-remove", {"id": "bench"})
-        ok = "guest-exit-code" not in status
+        ok = status.get("guest-exit-code", 0) == 0
         return elapsed, out, ok
 
     def close(self):

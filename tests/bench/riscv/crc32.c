@@ -2,7 +2,7 @@
 #include "bench.h"
 
 #define LEN 16384
-#define ROUNDS 160
+#define ROUNDS 960
 
 static uint8_t buf[LEN];
 

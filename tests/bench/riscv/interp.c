@@ -5,7 +5,7 @@
 enum { OP_PUSH, OP_ADD, OP_SUB, OP_MUL, OP_XOR, OP_DUP, OP_SWAP, OP_OVER, OP_JNZ, OP_DEC,
        OP_HALT };
 
-#define ROUNDS 4000
+#define ROUNDS 12000
 
 /* A hash loop on a stack machine: n = 100 times, acc = (acc * 33) ^ n. */
 static const uint8_t program[] = {

@@ -2,7 +2,7 @@
 #include "bench.h"
 
 #define M 96
-#define ROUNDS 20
+#define ROUNDS 90
 
 static int32_t a[M][M], b[M][M];
 static int64_t c[M][M];

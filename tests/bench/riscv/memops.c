@@ -2,7 +2,7 @@
 #include "bench.h"
 
 #define SIZE 32768
-#define ROUNDS 12
+#define ROUNDS 720
 
 static uint8_t src[SIZE + 16], dst[SIZE + 16];
 

@@ -2,7 +2,7 @@
 #include "bench.h"
 
 #define N 32768
-#define ROUNDS 12
+#define ROUNDS 48
 
 static uint32_t v[N];
 

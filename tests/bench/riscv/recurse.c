@@ -1,7 +1,7 @@
 /* Call-heavy code: naive Fibonacci and Ackermann recursion (returns and stack traffic). */
 #include "bench.h"
 
-#define ROUNDS 6
+#define ROUNDS 10
 
 static uint64_t fib(unsigned n)
 {
@@ -24,7 +24,7 @@ uint64_t run(void)
     uint64_t total = 0;
 
     for (unsigned r = 0; r < ROUNDS; r++) {
-        total += fib(27 + r % 2);
+        total += fib(29 + r % 2);
         total += ack(2, 200 + r);
     }
     return total;

@@ -2,7 +2,7 @@
 #include "bench.h"
 
 #define N 65536
-#define ROUNDS 60
+#define ROUNDS 360
 
 static uint8_t flags[N];
 
