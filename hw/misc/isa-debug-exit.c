@@ -106,6 +106,7 @@ static void isa_debug_exit_class_init(ObjectClass *klass)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
 
+    dc->user_creatable = true; /* device_add isa-debug-exit,iobase=0xf4 as with QEMU */
     dc->realize = isa_debug_exit_realize;
     dc->unrealize = isa_debug_exit_unrealize;
     dc->reset = isa_debug_exit_reset;

@@ -386,6 +386,50 @@ static bool microvm_init(MachineState *ms, GError **errp)
     return true;
 }
 
+/*
+ * device_add: isa-debug-exit devices at the ports their iobase/iosize name, if nothing
+ * else uses them (the board's own isa-debug-exit sits at 0x501).
+ */
+static bool microvm_plug(MachineState *ms, DeviceState *dev, GError **errp)
+{
+    g_autoptr(FlatView) view = NULL;
+    MemoryRegion *io;
+    uint64_t base, size;
+
+    if (!object_dynamic_cast(OBJECT(dev), TYPE_ISA_DEBUG_EXIT)) {
+        return hull_error_setg(errp, "microvm cannot plug '%s' devices (it takes "
+                               "isa-debug-exit)", object_get_typename(OBJECT(dev)));
+    }
+    if (!OBJECT(dev)->realized && !device_realize(dev, errp)) {
+        return false;
+    }
+    io = isa_debug_exit_io(dev);
+    base = isa_debug_exit_iobase(dev);
+    size = memory_region_size(io);
+    view = address_space_get_flatview(ms->io_as);
+    for (uint64_t port = base; port < base + size; port++) {
+        const MemorySection *used = flatview_lookup(view, port);
+
+        if (used) {
+            device_unrealize(dev);
+            return hull_error_setg(errp, "I/O port 0x%" G_GINT64_MODIFIER "x is already used "
+                                   "by %s", (guint64)port, memory_region_name(used->mr));
+        }
+    }
+    if (!memory_region_add_subregion(ms->iomem, base, io, 0, errp)) {
+        device_unrealize(dev);
+        return false;
+    }
+    return true;
+}
+
+static void microvm_unplug(MachineState *ms, DeviceState *dev)
+{
+    if (object_dynamic_cast(OBJECT(dev), TYPE_ISA_DEBUG_EXIT) && isa_debug_exit_io(dev)) {
+        memory_region_del_subregion(ms->iomem, isa_debug_exit_io(dev));
+    }
+}
+
 /* After every device and vCPU was reset (the accelerator put the boot vCPU at the entry):
  * the kernel and initrd go back into RAM, as a firmware would load them again. */
 static void microvm_reset(MachineState *ms)
@@ -435,6 +479,8 @@ static void microvm_class_init(ObjectClass *klass)
     mc->init = microvm_init;
     mc->cleanup = microvm_cleanup;
     mc->reset = microvm_reset;
+    mc->plug = microvm_plug;
+    mc->unplug = microvm_unplug;
 }
 
 static const TypeInfo microvm_type_info = {

@@ -306,3 +306,26 @@ def test_query_accels_lists_kvm_usable(qmp):
     kvm = [a for a in qmp.cmd("query-accels") if a["name"] == "kvm"]
     assert len(kvm) == 1
     assert kvm[0]["usable"] is True and "reason" not in kvm[0]
+
+
+def test_device_add_isa_debug_exit(qmp, guest):
+    create(qmp, guest("exit-f4"), serial=False)
+    qmp.cmd("device_add", {"driver": "isa-debug-exit", "id": "dbg", "iobase": 0xf4,
+                           "iosize": 4})
+    qmp.cmd("machine-start")
+    ev = qmp.wait_event("SHUTDOWN", timeout=30)
+    assert ev["data"] == {"guest": True, "reason": "guest-shutdown"}
+    assert qmp.cmd("query-status")["guest-exit-code"] == (7 << 1) | 1
+    qmp.cmd("machine-destroy")
+
+
+def test_device_add_on_used_ports_is_refused(qmp, guest):
+    create(qmp, guest("hello"), serial=False)
+    qmp.cmd("device_add", {"driver": "isa-debug-exit", "id": "dbg"})  # 0x501: the board's
+    resp = qmp.execute("machine-start")
+    assert "I/O port 0x501 is already used by isa-debug-exit" in resp["error"]["desc"]
+    assert qmp.cmd("query-status")["status"] == "configuring"
+    qmp.cmd("device_del", {"id": "dbg"})
+    qmp.cmd("device_add", {"driver": "test-device", "id": "other"})
+    resp = qmp.execute("machine-start")
+    assert "microvm cannot plug 'test-device' devices" in resp["error"]["desc"]
