@@ -329,3 +329,27 @@ def test_device_add_on_used_ports_is_refused(qmp, guest):
     qmp.cmd("device_add", {"driver": "test-device", "id": "other"})
     resp = qmp.execute("machine-start")
     assert "microvm cannot plug 'test-device' devices" in resp["error"]["desc"]
+
+
+def seccomp_filters(pid, tid):
+    with open(f"/proc/{pid}/task/{tid}/status") as f:
+        for line in f:
+            if line.startswith("Seccomp_filters:"):
+                return int(line.split()[1])
+    pytest.skip("this kernel does not report Seccomp_filters")
+
+
+def test_vcpu_threads_have_their_own_filter(qmp, hulld, guest, hull_config):
+    if "CONFIG_SECCOMP" not in hull_config:
+        pytest.skip("hulld built without seccomp")
+    create(qmp, guest("spin"), serial=False, cpus=2)
+    qmp.cmd("machine-start")
+    pid = hulld.proc.pid
+    main_filters = seccomp_filters(pid, pid)
+    if main_filters == 0:
+        pytest.skip("hulld runs unsandboxed (sanitizer build)")
+    for cpu in qmp.cmd("query-cpus-fast"):
+        # hulld's sandbox plus the vCPU thread's allowlist stacked on it.
+        assert seccomp_filters(pid, cpu["thread-id"]) == main_filters + 1
+    qmp.cmd("machine-destroy")
+    assert hulld.alive()
