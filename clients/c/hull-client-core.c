@@ -579,3 +579,34 @@ void hull_client_event_mismatch(HullClient *client, const char *name, const GErr
 {
     g_warning("hull-client: event %s does not match the schema: %s", name, err->message);
 }
+
+JsonNode *hull_client_merge_arguments(JsonNode *arguments, JsonObject *extra)
+{
+    JsonObject *out = json_object_new();
+    JsonObjectIter iter;
+    const char *name;
+    JsonNode *value;
+
+    if (arguments && JSON_NODE_HOLDS_OBJECT(arguments)) {
+        json_object_iter_init(&iter, json_node_get_object(arguments));
+        while (json_object_iter_next(&iter, &name, &value)) {
+            json_object_set_member(out, name, json_node_copy(value));
+        }
+    }
+    if (extra) {
+        json_object_iter_init(&iter, extra);
+        while (json_object_iter_next(&iter, &name, &value)) {
+            if (!json_object_has_member(out, name)) {
+                json_object_set_member(out, name, json_node_copy(value));
+            }
+        }
+    }
+    if (json_object_get_size(out) == 0) {
+        json_object_unref(out);
+        return NULL;
+    }
+    JsonNode *node = json_node_init_object(json_node_alloc(), out);
+
+    json_object_unref(out);
+    return node;
+}

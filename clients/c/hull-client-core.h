@@ -76,6 +76,9 @@ typedef struct HullTypedHandler {
     void (*fn)(void);
     gpointer opaque;
 } HullTypedHandler;
+/* A new arguments object: the members of arguments (may be NULL) and those of extra (may
+ * be NULL) that arguments lacks. NULL when both are empty. */
+JsonNode *hull_client_merge_arguments(JsonNode *arguments, JsonObject *extra);
 /* An event whose data does not match the schema: logged with g_warning, not delivered. */
 void hull_client_event_mismatch(HullClient *client, const char *name, const GError *err);
 

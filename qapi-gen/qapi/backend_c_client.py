@@ -16,6 +16,12 @@ def camel(name):
     return ''.join(p[:1].upper() + p[1:] for p in c_name(name, protect=False).split('_') if p)
 
 
+def extra_args(cmd):
+    """A 'gen': false command with arguments takes members beyond its schema (QEMU's
+    device_add convention): its function gets a JsonObject *extra for them."""
+    return not cmd.gen and cmd.arg_type is not None and not cmd.boxed
+
+
 def first_line(doc):
     if doc is None or not doc.body_text:
         return ''
@@ -59,6 +65,8 @@ class CClientGen(QAPISchemaVisitor):
             else:
                 alias = t.c_name
             params.append('const %s *args' % alias)
+            if extra_args(cmd):
+                params.append('JsonObject *extra')
         ret = cmd.ret_type
         if ret is not None:
             ctype = ret.c_type()
@@ -67,6 +75,9 @@ class CClientGen(QAPISchemaVisitor):
         proto = 'bool %s(%s)' % (fn, ', '.join(params))
         what = first_line(cmd.doc)
         comment = '/* %s%s */\n' % (cmd.name, (': ' + what) if what else '')
+        if extra_args(cmd):
+            comment += ('/* extra (may be NULL): further members, sent as given (the schema '
+                        'does not list them). */\n')
         if ret is not None:
             comment += '/* On success *ret holds the result (free it with %s). */\n' % (
                 'qapi_free_%s()' % ret.c_name if ret.is_pointer() and ret.name not in
@@ -81,6 +92,10 @@ class CClientGen(QAPISchemaVisitor):
             # is missing).
             body.append('    g_autoptr(JsonNode) arguments = args ? visit_out_%s(args) : NULL;\n'
                         % t.c_name)
+        if extra_args(cmd):
+            body.append('    JsonNode *merged = hull_client_merge_arguments(arguments, extra);\n\n'
+                        '    g_clear_pointer(&arguments, json_node_unref);\n'
+                        '    arguments = merged;\n')
         body.append('\n')
         argexpr = ('arguments ? json_node_get_object(arguments) : NULL' if t is not None
                    else 'NULL')

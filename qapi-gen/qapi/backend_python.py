@@ -112,6 +112,12 @@ def section_text(sec):
     return '%s: %s' % (sec.tag, text)
 
 
+def extra_args(cmd):
+    """Whether a command takes members beyond those of its schema: a 'gen': false command
+    with arguments (QEMU's device_add convention: every other member is a property)."""
+    return not cmd.gen and cmd.arg_type is not None and not cmd.boxed
+
+
 def describe_type(typ):
     if isinstance(typ, ArrayType):
         return 'list of %s' % describe_type(typ.element_type)
@@ -329,6 +335,9 @@ class PythonGen:
                 lines.append('    %s (%s%s): %s' % (
                     py_ident(m.name, ('self',)), describe_type(m.type),
                     ', optional' if m.optional else '', text.replace('\n', '\n        ')))
+            if extra_args(cmd):
+                lines.append('    **extra: further members, sent as given (the schema does '
+                             'not list them; a name with \'-\' goes as **{"a-b": value})')
             parts.append('\n'.join(lines))
         if doc is not None:
             parts.extend(section_text(sec) for sec in doc.sections)
@@ -366,6 +375,9 @@ class PythonGen:
                 pairs.append('%r: %s' % (m.name, py))
             # Required members first only for readability of help(); all are keyword-only.
             params.sort(key=lambda p: '=' in p)
+            if extra_args(cmd):
+                params.append('**extra')
+                pairs.append('**extra')
             sig = 'self, *, ' + ', '.join(params)
             args = '{' + ', '.join(pairs) + '}'
         return ('    async def %s(%s) -> %s:\n%s\n'
@@ -387,13 +399,13 @@ class PythonGen:
         return ('    %r: _rt.CommandMeta(\n        name=%r, method=%r,\n'
                 '        members=%s,\n'
                 '        boxed=%r, returns=%r, allow_oob=%r, success_response=%r,\n'
-                '        phases=%r, summary=%r, ifcond=%r),\n'
+                '        phases=%r, summary=%r, ifcond=%r, extra_args=%r),\n'
                 % (cmd.name, cmd.name, py_ident(cmd.name, CLIENT_RESERVED), members,
                    t.name if cmd.boxed else None,
                    type_ref(cmd.ret_type) if cmd.ret_type is not None else None,
                    cmd.allow_oob, cmd.success_response,
                    tuple(cmd.phases) if cmd.phases is not None else None, summary,
-                   cmd.ifcond.docs() if cmd.ifcond else None))
+                   cmd.ifcond.docs() if cmd.ifcond else None, extra_args(cmd)))
 
     # --- the module -----------------------------------------------------------------
 

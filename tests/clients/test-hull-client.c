@@ -121,6 +121,47 @@ static void test_arguments_and_results(Fixture *f, gconstpointer data)
     g_assert_null(sets);
 }
 
+/* device_add ('gen': false) takes device properties beyond its schema in extra. */
+static void test_extra_members(Fixture *f, gconstpointer data)
+{
+    g_autoptr(HullClient) client = connect_ok(f, NULL);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(JsonObject) props = json_object_new();
+    g_autoptr(JsonNode) chardev = NULL;
+    g_autoptr(JsonNode) created = NULL;
+    HullMachineCreateArgs create = { .type = (char *)"test" };
+    HullDeviceAddArgs dev = { .driver = (char *)"test-device", .id = (char *)"dev0" };
+    HullQomGetArgs get = { .path = (char *)"/machine/peripheral/dev0",
+                           .property = (char *)"chardev" };
+    g_autoptr(JsonParser) parser = json_parser_new();
+
+    g_assert_true(json_parser_load_from_data(
+        parser, "{\"id\": \"con0\", \"backend\": {\"type\": \"ringbuf\", \"data\": {}}}",
+        -1, NULL));
+    if (!hull_client_execute(client, "chardev-add",
+                             json_node_get_object(json_parser_get_root(parser)), NULL, &err)) {
+        g_test_skip(err->message);
+        return;
+    }
+    g_assert_true(hull_machine_create(client, &create, &err));
+    g_assert_no_error(err);
+
+    json_object_set_string_member(props, "nope", "x");
+    g_assert_false(hull_device_add(client, &dev, props, &err));
+    g_assert_error(err, HULL_ERROR, HULL_ERROR_GENERIC);
+    g_assert_nonnull(strstr(err->message, "nope"));
+    g_clear_error(&err);
+
+    json_object_remove_member(props, "nope");
+    json_object_set_string_member(props, "chardev", "con0");
+    /* A member of args wins over the same name in extra. */
+    json_object_set_string_member(props, "driver", "no-such-driver");
+    g_assert_true(hull_device_add(client, &dev, props, &err));
+    g_assert_no_error(err);
+    g_assert_true(hull_qom_get(client, &get, &chardev, &err));
+    g_assert_cmpstr(json_node_get_string(chardev), ==, "/chardevs/con0");
+}
+
 static void test_error_classes(Fixture *f, gconstpointer data)
 {
     g_autoptr(HullClient) client = connect_ok(f, NULL);
@@ -294,6 +335,8 @@ int main(int argc, char **argv)
                fixture_tear_down);
     g_test_add("/hull-client/arguments", Fixture, NULL, fixture_set_up,
                test_arguments_and_results, fixture_tear_down);
+    g_test_add("/hull-client/extra-members", Fixture, NULL, fixture_set_up, test_extra_members,
+               fixture_tear_down);
     g_test_add("/hull-client/error-classes", Fixture, NULL, fixture_set_up, test_error_classes,
                fixture_tear_down);
     g_test_add("/hull-client/events", Fixture, NULL, fixture_set_up, test_events_on_context,

@@ -389,3 +389,28 @@ def test_sync_client(hulld):
         with pytest.raises(hull.ConnectionLost):
             vm.query_status()
     assert "Returns the version" in hull.SyncClient.query_version.__doc__
+
+
+def test_members_beyond_the_schema(hulld):
+    """A 'gen': false command with arguments (device_add) passes further members as given;
+    other commands refuse unknown members before sending."""
+    open_cmds = [n for n, m in hull.COMMANDS.items() if m.extra_args]
+    assert all(not m.extra_args for n, m in hull.COMMANDS.items() if n not in open_cmds)
+    with hull.connect_sync(hulld.socket) as vm:
+        served = {c.name for c in vm.query_commands()}
+        with pytest.raises(hull.ValidationError) as exc:
+            vm.call("closefd", fdname="x", colour="red")
+        assert exc.value.path == "colour"
+        # Python member names work in call() too.
+        with pytest.raises(hull.GenericError):
+            vm.call("add-fd", fdset_id=3)
+        if not {"device_add", "chardev-add", "machine-create", "qom-get"} <= served:
+            pytest.skip("hulld lacks device_add and what it needs")
+        vm.chardev_add(id="con0", backend={"type": "ringbuf", "data": {}})
+        vm.machine_create(type="test")
+        with pytest.raises(hull.GenericError) as exc:
+            vm.device_add(driver="test-device", id="dev0", nope=1)
+        assert "nope" in exc.value.desc
+        vm.device_add(driver="test-device", id="dev0", chardev="con0")
+        assert vm.qom_get(path="/machine/peripheral/dev0", property="chardev") == \
+            "/chardevs/con0"

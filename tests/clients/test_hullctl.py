@@ -311,3 +311,21 @@ def test_boot_with_chardev(hullctl_path, hulld):
     assert "attach with: hullctl console serial0" in r.stderr
     with hull.connect_sync(hulld.socket) as vm:
         assert "serial0" in [c["label"] for c in vm.execute("query-chardev")]
+
+
+def test_members_beyond_the_schema(hullctl_path, hulld):
+    need_commands(hulld.socket, "device_add", "chardev-add", "machine-create")
+    assert hullctl(hullctl_path, "chardev-add", "id=con0", "backend.type=ringbuf",
+                   sock=hulld.socket).returncode == 0
+    assert hullctl(hullctl_path, "machine-create", "type=test",
+                   sock=hulld.socket).returncode == 0
+    r = hullctl(hullctl_path, "-v", "device_add", "driver=test-device", "id=dev0",
+                "chardev=con0", sock=hulld.socket)
+    assert r.returncode == 0, r.stderr
+    assert sent_requests(r.stderr)[-1]["arguments"] == {
+        "driver": "test-device", "id": "dev0", "chardev": "con0"}
+    r = hullctl(hullctl_path, "device_add", "driver=test-device", "id=dev1", "nope=1",
+                sock=hulld.socket)
+    assert r.returncode == 1 and "nope" in r.stderr
+    r = hullctl(hullctl_path, "device_add", "--help")
+    assert "NAME=VALUE" in r.stdout

@@ -361,19 +361,31 @@ class ClientBase:
 
     def build_arguments(self, command, args):
         """The JSON arguments for a command of the schema from Python values (dataclass
-        instances, enum members or plain values; None leaves an optional member out).
-        Raises ValidationError (and KeyError for unknown commands)."""
+        instances, enum members or plain values; None leaves an optional member out), keyed
+        by wire or Python member names. Raises ValidationError (and KeyError for unknown
+        commands)."""
         meta = self._qapi_commands[command]
         if meta.boxed:
             return _rt.to_wire(meta.boxed, args, "", self._qapi_types) or None
+        known = {m.name: m for m in meta.members}
+        known.update({m.py_name: m for m in meta.members})
         out = {}
-        for m in meta.members:
-            value = args.get(m.name)
-            if value is None:
-                if not m.optional:
-                    raise ValidationError(m.name, "member is missing")
+        for key, value in args.items():
+            m = known.get(key)
+            if m is None:
+                if not meta.extra_args:
+                    raise ValidationError(key, "unexpected member (%s takes: %s)" % (
+                        command, ", ".join(x.name for x in meta.members) or "nothing"))
+                if value is not None:
+                    out[key] = _rt.any_to_wire(value, key)
                 continue
-            out[m.name] = _rt.to_wire(m.type, value, m.name, self._qapi_types)
+            if m.name in out:
+                raise ValidationError(m.name, "member given twice")
+            if value is not None:
+                out[m.name] = _rt.to_wire(m.type, value, m.name, self._qapi_types)
+        for m in meta.members:
+            if not m.optional and m.name not in out:
+                raise ValidationError(m.name, "member is missing")
         return out or None
 
     async def _qapi_call(self, command, args, fds=()):

@@ -52,6 +52,7 @@ class CommandMeta(NamedTuple):
     phases: Optional[tuple]
     summary: str
     ifcond: Optional[str]
+    extra_args: bool = False    # takes members beyond `members` ('gen': false commands)
 
 
 def bind_types(types, events):
@@ -281,6 +282,12 @@ def _builtin_to_wire(name, value, path):
         if value is not None:
             raise ValidationError(path, "expected null, got %s" % _describe(value))
         return None
+    return _any_to_wire(value, path)
+
+
+def any_to_wire(value, path=""):
+    """A Python value of no particular schema type as JSON (structs, enums and alternates
+    by their wire form)."""
     return _any_to_wire(value, path)
 
 
