@@ -284,3 +284,26 @@ def test_backends_survive_other_clients(hulld, qmp):
     other = hulld.client().negotiate()
     assert [c["label"] for c in other.cmd("query-chardev")] == ["r0"]
     other.close()
+
+
+def test_backends_in_every_machine_phase(qmp, tmp_path):
+    """chardevs and block nodes are the machine's backends but not part of it: they can
+    be added and removed in every phase and outlive machine-destroy."""
+    img = tmp_path / "img"
+    img.write_bytes(b"\0" * 4096)
+    steps = [None, ("machine-create", {"type": "test", "accel": "qtest"}),
+             ("machine-start", {"paused": True}), ("cont", None), ("stop", None),
+             ("machine-destroy", None)]
+    for i, step in enumerate(steps):
+        if step:
+            qmp.cmd(*step)
+        qmp.cmd("chardev-add", {"id": f"c{i}", "backend": ringbuf()})
+        qmp.cmd("blockdev-add", {"driver": "file", "node-name": f"n{i}",
+                                 "filename": str(img)})
+    assert [c["label"] for c in qmp.cmd("query-chardev")] == [f"c{i}" for i in range(6)]
+    assert [n["node-name"] for n in qmp.cmd("query-named-block-nodes")] == \
+        [f"n{i}" for i in range(6)]
+    for i in range(6):
+        qmp.cmd("chardev-remove", {"id": f"c{i}"})
+        qmp.cmd("blockdev-del", {"node-name": f"n{i}"})
+    assert qmp.cmd("query-chardev") == [] and qmp.cmd("query-named-block-nodes") == []
