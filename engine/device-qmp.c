@@ -89,15 +89,10 @@ static bool device_qmp_add(JsonObject *args, GError **errp)
     if (!device_qmp_class(driver, errp)) {
         return false;
     }
-    /* Devices without an id would land among the board's own (/machine/unattached). */
-    if (!id) {
-        return hull_error_setg(errp, "Parameter 'id' is missing: Hull's user devices need "
-                               "an id");
-    }
-    if (!id_wellformed(id)) {
+    if (id && !id_wellformed(id)) {
         return hull_error_setg(errp, "Parameter 'id' expects an identifier");
     }
-    if (object_resolve_path(PERIPHERAL, NULL, NULL) &&
+    if (id && object_resolve_path(PERIPHERAL, NULL, NULL) &&
         object_get_child(object_get_container(PERIPHERAL), id)) {
         return hull_error_setg(errp, "Duplicate device ID '%s'", id);
     }
@@ -111,7 +106,7 @@ static bool device_qmp_add(JsonObject *args, GError **errp)
     }
     obj = object_new(driver, errp);
     if (!obj || !object_set_props_json(obj, props, errp) ||
-        !device_attach(DEVICE(obj), id, errp)) {
+        !device_attach_user(DEVICE(obj), id, errp)) {
         return false;
     }
     if (device_qmp_live() && !device_qmp_hotplug(DEVICE(obj), errp)) {
@@ -143,7 +138,8 @@ void qmp_device_del(const char *id, GError **errp)
         hull_error_set(errp, HULL_ERROR_DEVICE_NOT_FOUND, "Device '%s' not found", id);
         return;
     }
-    if (obj->parent != container) {
+    if (obj->parent != container &&
+        obj->parent != object_resolve_path(PERIPHERAL "-anon", NULL, NULL)) {
         hull_error_setg(errp, "Device '%s' was not added with device_add", id);
         return;
     }

@@ -98,6 +98,18 @@ bool device_attach(DeviceState *dev, const char *id, GError **errp)
     return true;
 }
 
+bool device_attach_user(DeviceState *dev, const char *id, GError **errp)
+{
+    if (id) {
+        return device_attach(dev, id, errp);
+    }
+    if (!object_resolve_path("/machine", NULL, NULL)) {
+        return hull_error_setg(errp, "there is no machine to attach the device to");
+    }
+    return object_add_child(object_get_container("/machine/peripheral-anon"), "device[*]",
+                            OBJECT(dev), errp);
+}
+
 bool device_realize(DeviceState *dev, GError **errp)
 {
     return object_realize(OBJECT(dev), errp);

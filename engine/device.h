@@ -49,6 +49,10 @@ bool id_wellformed(const char *id);
  */
 bool device_attach(DeviceState *dev, const char *id, GError **errp);
 
+/* The same for a user's device (device_add): without an id it goes to
+ * /machine/peripheral-anon/device[N], as in QEMU. */
+bool device_attach_user(DeviceState *dev, const char *id, GError **errp);
+
 /* Declares interrupt outputs (usually in instance_init), so that tests can intercept them
  * (qtest-irq-intercept). `pins` points into the device's state; name is static. */
 void device_declare_irq_outputs(DeviceState *dev, const char *name, IrqLine **pins,

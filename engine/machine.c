@@ -450,14 +450,17 @@ bool machine_create(const MachineCreateArgs *args, GError **errp)
 
 /* ---- Building and unbuilding ------------------------------------------------------------ */
 
-/* Devices added by device_add, in creation order. */
+/* Devices added by device_add (with an id, then without), in creation order. */
 static GPtrArray *peripherals(void)
 {
-    Object *container = object_resolve_path("/machine/peripheral", NULL, NULL);
+    static const char *const containers[] = {"/machine/peripheral", "/machine/peripheral-anon"};
     GPtrArray *list = g_ptr_array_new();
 
-    if (container && container->children) {
-        for (guint i = 0; i < container->children->len; i++) {
+    for (unsigned c = 0; c < G_N_ELEMENTS(containers); c++) {
+        Object *container = object_resolve_path(containers[c], NULL, NULL);
+
+        for (guint i = 0; container && container->children && i < container->children->len;
+             i++) {
             Object *child = g_ptr_array_index(container->children, i);
 
             if (object_dynamic_cast(child, TYPE_DEVICE)) {

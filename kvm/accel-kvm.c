@@ -24,6 +24,8 @@
 typedef struct KvmAccel {
     KvmVm *vm;
     IrqLine *gsi[KVM_ACCEL_NR_GSIS];
+    /* The first guest RAM range KVM could not map; vCPUs refuse to start while set. */
+    GError *map_error;
 } KvmAccel;
 
 static KvmAccel *kvm_accel_of(AccelState *accel)
@@ -95,6 +97,7 @@ static void kvm_accel_cleanup_machine(AccelState *accel)
         irq_line_free(ka->gsi[i]);
     }
     kvm_vm_free(ka->vm);
+    g_clear_error(&ka->map_error);
     g_free(ka);
     accel->opaque = NULL;
 }
@@ -109,8 +112,8 @@ static IrqLine *kvm_accel_irqchip_input(AccelState *accel, unsigned n)
 /*
  * Memory slots. RAM and ROM sections become slots (ROM read-only: guest writes exit as
  * MMIO and are dropped by the engine); MMIO sections stay unmapped so that accesses exit.
- * A section KVM cannot map (not page aligned, no slot left) is logged: accesses to it then
- * go through the engine's dispatch like MMIO, which is slow but correct for reads.
+ * A RAM section KVM cannot map (not page aligned, no slot left) is an error that
+ * create_vcpu reports: the guest would otherwise run with RAM it cannot execute from.
  */
 static bool kvm_accel_section_is_ram(const MemorySection *s)
 {
@@ -124,6 +127,16 @@ static bool kvm_accel_section_aligned(const MemorySection *s)
     return !(s->gpa % page) && !(s->size % page) && !((uintptr_t)s->host % page);
 }
 
+static void kvm_accel_map_failed(KvmAccel *ka, GError *err)
+{
+    hull_error("kvm", "%s", err->message);
+    if (!ka->map_error) {
+        ka->map_error = err;
+    } else {
+        g_error_free(err);
+    }
+}
+
 static void kvm_accel_region_add(AccelState *accel, const MemorySection *s)
 {
     KvmAccel *ka = kvm_accel_of(accel);
@@ -133,14 +146,16 @@ static void kvm_accel_region_add(AccelState *accel, const MemorySection *s)
         return;
     }
     if (!kvm_accel_section_aligned(s)) {
-        hull_warn("kvm", "%s at 0x%" PRIx64 " (+0x%" PRIx64 ") is not page aligned: not mapped "
-                  "into the guest, accesses go through the MMIO path",
-                  memory_region_name(s->mr), s->gpa, s->size);
+        kvm_accel_map_failed(ka, g_error_new(HULL_ERROR, HULL_ERROR_GENERIC,
+                                             "KVM cannot map %s at 0x%" PRIx64 " (+0x%" PRIx64
+                                             "): guest RAM must be page aligned",
+                                             memory_region_name(s->mr), s->gpa, s->size));
         return;
     }
     if (!kvm_vm_map_ram(ka->vm, s->gpa, s->size, s->host, s->readonly, &err)) {
-        hull_error("kvm", "cannot map %s at 0x%" PRIx64 ": %s", memory_region_name(s->mr),
-                   s->gpa, err->message);
+        kvm_accel_map_failed(ka, g_error_new(HULL_ERROR, HULL_ERROR_GENERIC,
+                                             "KVM cannot map %s at 0x%" PRIx64 ": %s",
+                                             memory_region_name(s->mr), s->gpa, err->message));
     }
 }
 
@@ -155,8 +170,8 @@ static void kvm_accel_region_del(AccelState *accel, const MemorySection *s)
         return; /* never mapped (MMIO, or refused by region_add) */
     }
     if (!kvm_vm_unmap_ram(ka->vm, s->gpa, s->size, &err)) {
-        hull_error("kvm", "cannot unmap %s at 0x%" PRIx64 ": %s", memory_region_name(s->mr),
-                   s->gpa, err->message);
+        hull_error("kvm", "cannot unmap %s at 0x%" PRIx64 ": %s", memory_region_name(s->mr), s->gpa,
+                   err->message);
     }
 }
 
@@ -168,8 +183,8 @@ static KvmVcpu *kvm_vcpu_of(CPUState *cpu)
 }
 
 /* On the vCPU thread, no lock: dispatch takes the engine lock for device callbacks. */
-static void kvm_accel_pio(void *opaque, uint16_t port, unsigned size, uint32_t count,
-                          bool is_write, uint8_t *data)
+static void kvm_accel_pio(void *opaque, uint16_t port, unsigned size, uint32_t count, bool is_write,
+                          uint8_t *data)
 {
     CPUState *cpu = opaque;
     AddressSpace *io = cpu->accel->io_as;
@@ -186,8 +201,7 @@ static void kvm_accel_pio(void *opaque, uint16_t port, unsigned size, uint32_t c
     }
 }
 
-static void kvm_accel_mmio(void *opaque, uint64_t addr, unsigned len, bool is_write,
-                           uint8_t *data)
+static void kvm_accel_mmio(void *opaque, uint64_t addr, unsigned len, bool is_write, uint8_t *data)
 {
     CPUState *cpu = opaque;
     AddressSpace *as = cpu->accel->as;
@@ -229,6 +243,11 @@ static bool kvm_accel_create_vcpu(CPUState *cpu, GError **errp)
     g_autoptr(GError) err = NULL;
     KvmVcpu *vcpu;
 
+    /* The board mapped its RAM before creating vCPUs (the main thread waits for us). */
+    if (ka->map_error) {
+        g_propagate_error(errp, g_error_copy(ka->map_error));
+        return false;
+    }
     vcpu = kvm_vcpu_create(ka->vm, cpu->index, &kvm_accel_vcpu_ops, cpu, errp);
     if (!vcpu) {
         return false;
@@ -242,8 +261,7 @@ static bool kvm_accel_create_vcpu(CPUState *cpu, GError **errp)
     /* The vCPU thread's own allowlist stacks on hulld's sandbox; without that one (hulld
      * --sandbox=off) the vCPU threads are not filtered either. */
     if (kvm_accel_process_sandboxed() && !kvm_vcpu_sandbox_apply(vcpu, &err)) {
-        hull_warn("kvm", "%s runs without its own seccomp filter: %s", cpu->name,
-                  err->message);
+        hull_warn("kvm", "%s runs without its own seccomp filter: %s", cpu->name, err->message);
     }
     return true;
 }
@@ -310,8 +328,7 @@ static void kvm_accel_reset_vcpu(CPUState *cpu)
     KvmVcpu *vcpu = kvm_vcpu_of(cpu);
 
     if (vcpu && !kvm_accel_vcpu_reset_state(cpu, vcpu, &err)) {
-        g_autofree char *reason = g_strdup_printf("%s: reset failed: %s", cpu->name,
-                                                  err->message);
+        g_autofree char *reason = g_strdup_printf("%s: reset failed: %s", cpu->name, err->message);
 
         hull_error("kvm", "%s", reason);
         machine_report_internal_error(reason);
@@ -334,4 +351,3 @@ static const AccelOps kvm_accel_ops = {
     .irqchip_input = kvm_accel_irqchip_input,
 };
 ACCEL_REGISTER(kvm_accel_ops)
-

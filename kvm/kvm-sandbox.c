@@ -62,8 +62,8 @@ static const char *const vcpu_allowed_syscalls[] = {
 /* What kvm_vcpu_reset() and kvm_vcpu_set_boot_entry() need: the engine resets a vCPU on
  * its own thread (KVM wants vCPU ioctls from the thread that runs it). */
 static const unsigned long vcpu_reset_ioctls[] = {
-    KVM_SET_REGS,  KVM_SET_SREGS,     KVM_SET_MSRS,     KVM_SET_XSAVE, KVM_SET_XCRS,
-    KVM_GET_LAPIC, KVM_SET_LAPIC,     KVM_SET_DEBUGREGS, KVM_SET_MP_STATE,
+    KVM_SET_REGS,  KVM_SET_SREGS, KVM_SET_MSRS,      KVM_SET_XSAVE,    KVM_SET_XCRS,
+    KVM_GET_LAPIC, KVM_SET_LAPIC, KVM_SET_DEBUGREGS, KVM_SET_MP_STATE,
 };
 
 static bool add_rule(SeccompFilter *f, int nr, const char *name, unsigned count,

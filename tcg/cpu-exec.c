@@ -159,6 +159,7 @@ static TranslationBlock *tb_gen_code(TCGCPUCommon *cpu, uint64_t pc, uint64_t ph
         int why;
         TranslationBlock *tb = tcg_tb_compile_ex(s, pc, phys_pc, phys_page2, flags, size, &why);
         if (tb) {
+            tcg_jit_log_tb(jit, s, cpu->env, tb);
             return tb;
         }
         if (why == TB_FAIL_BUFFER_FULL && !flushed) {

@@ -124,6 +124,9 @@ typedef struct TCGFrontend {
     /* Optional: a guest-physical page now holds translated code; the engine routes
      * guest writes to it through tcg_tb_invalidate_phys_range(). */
     void (*code_page_added)(void *opaque, uint64_t phys_page);
+    /* Optional: a listing of the guest instructions in [pc, pc + size) for the
+     * translation log (g_malloc'ed, one line per instruction). */
+    char *(*disas_guest)(void *env, uint64_t pc, uint32_t size);
     void *opaque; /* passed to init_context, free_context and code_page_added */
 } TCGFrontend;
 
@@ -207,6 +210,15 @@ uintptr_t tcg_exec_tb(TCGJit *jit, void *env, const TranslationBlock *tb);
 void tcg_tb_add_jump(TCGJit *jit, TranslationBlock *tb, unsigned slot, TranslationBlock *dest);
 /* Finds a valid TB or NULL. */
 TranslationBlock *tcg_tb_lookup(TCGJit *jit, uint64_t pc, uint64_t phys_pc, uint32_t flags);
+/*
+ * The translation log, QEMU's -d in_asm,op,out_asm with -dfilter: every block translated
+ * from now on whose guest range meets [start, end) is appended to the file at `path`
+ * with the items asked for (TCG_LOG_*). path NULL stops logging. Any thread.
+ */
+enum { TCG_LOG_IN_ASM = 1 << 0, TCG_LOG_OP = 1 << 1, TCG_LOG_OUT_ASM = 1 << 2 };
+bool tcg_jit_set_log(TCGJit *jit, const char *path, uint64_t start, uint64_t end,
+                     unsigned items, GError **errp);
+
 /* A listing of tb's host code (capstone disassembly when built with it). g_free() it. */
 char *tcg_tb_disas(const TranslationBlock *tb);
 /* The TB whose host code contains host_pc, or NULL. */

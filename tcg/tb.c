@@ -2,7 +2,10 @@
  * The translation-block cache: JIT instances, TB allocation in the code buffer, lookup by
  * (physical pc, pc, flags), direct chaining, invalidation by physical page, and flush.
  */
+#include <errno.h>
 #include <glib.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tcg/jit.h"
@@ -37,6 +40,13 @@ struct TCGJit {
     int running;
     int flush_pending;
     uint64_t flush_gen;
+
+    /* Translation log (tcg_jit_set_log): checked without the lock through log_on. */
+    GMutex log_lock;
+    int log_on;
+    FILE *log;
+    uint64_t log_start, log_end;
+    unsigned log_items;
 };
 
 const TCGRuntime *tcg_jit_runtime(TCGJit *jit)
@@ -102,6 +112,7 @@ TCGJit *tcg_jit_new(const TCGFrontend *fe, const TCGJitOptions *opts, GError **e
     jit->code_start = ((size_t)n + TB_ALIGN - 1) & ~(size_t)(TB_ALIGN - 1);
 
     g_mutex_init(&jit->lock);
+    g_mutex_init(&jit->log_lock);
     jit->hash_bits = TB_HASH_MIN_BITS;
     jit->hash = g_new0(TranslationBlock *, (size_t)1 << jit->hash_bits);
     jit->pages = g_hash_table_new(g_int64_hash, g_int64_equal);
@@ -124,7 +135,75 @@ void tcg_jit_free(TCGJit *jit)
     g_free(jit->hash);
     g_free(jit->tbs);
     g_mutex_clear(&jit->lock);
+    if (jit->log) {
+        fclose(jit->log);
+    }
+    g_mutex_clear(&jit->log_lock);
     g_free(jit);
+}
+
+bool tcg_jit_set_log(TCGJit *jit, const char *path, uint64_t start, uint64_t end,
+                     unsigned items, GError **errp)
+{
+    FILE *f = NULL;
+
+    if (path) {
+        if (start >= end) {
+            return hull_error_setg(errp, "the log range 0x%" G_GINT64_MODIFIER "x..0x%"
+                                   G_GINT64_MODIFIER "x is empty", start, end);
+        }
+        f = fopen(path, "ae");
+        if (!f) {
+            return hull_error_setg(errp, "%s: %s", path, g_strerror(errno));
+        }
+        setvbuf(f, NULL, _IOLBF, 0);
+    }
+    g_mutex_lock(&jit->log_lock);
+    if (jit->log) {
+        fclose(jit->log);
+    }
+    jit->log = f;
+    jit->log_start = start;
+    jit->log_end = end;
+    jit->log_items = items;
+    __atomic_store_n(&jit->log_on, f != NULL, __ATOMIC_RELEASE);
+    g_mutex_unlock(&jit->log_lock);
+    return true;
+}
+
+void tcg_jit_log_tb(TCGJit *jit, TCGContext *s, void *env, const TranslationBlock *tb)
+{
+    if (!__atomic_load_n(&jit->log_on, __ATOMIC_ACQUIRE)) {
+        return;
+    }
+    g_mutex_lock(&jit->log_lock);
+    if (jit->log && tb->pc < jit->log_end && tb->pc + tb->size > jit->log_start) {
+        FILE *f = jit->log;
+
+        fprintf(f, "---- TB pc 0x%" PRIx64 " (phys 0x%" PRIx64 ") flags 0x%x: %u guest "
+                "instructions, %u bytes -> %u host bytes\n", tb->pc, tb->phys_pc, tb->flags,
+                tb->nb_insns, tb->size, tb->tc_size);
+        if (jit->log_items & TCG_LOG_IN_ASM) {
+            g_autofree char *text = jit->fe.disas_guest
+                                        ? jit->fe.disas_guest(env, tb->pc, tb->size)
+                                        : NULL;
+
+            fprintf(f, "IN:\n%s", text ? text : "  (no guest disassembler)\n");
+        }
+        if (jit->log_items & TCG_LOG_OP) {
+            g_autofree char *text = tcg_dump_ops(s);
+
+            fprintf(f, "OP (after optimization):\n%s", text);
+        }
+        if (jit->log_items & TCG_LOG_OUT_ASM) {
+            g_autofree char *text = tcg_tb_disas(tb);
+
+            fprintf(f, "OUT:\n%s", text);
+        }
+        fputc('\n', f);
+        fflush(f);
+    }
+    g_mutex_unlock(&jit->log_lock);
 }
 
 void tcg_jit_get_stats(TCGJit *jit, TCGJitStats *stats)

@@ -95,6 +95,10 @@ void tcg_jit_leave_exec(TCGJit *jit);
 void tcg_tb_add_jump_gen(TCGJit *jit, TranslationBlock *tb, unsigned slot,
                          TranslationBlock *dest, uint64_t gen);
 
+/* Appends a new block to the translation log when it is on and the block in range; s
+ * still holds the block's (optimized) ops. */
+void tcg_jit_log_tb(TCGJit *jit, TCGContext *s, void *env, const TranslationBlock *tb);
+
 /* Called from generated code for lookup_and_goto_ptr. */
 const void *tcg_helper_lookup_tb_ptr(TCGCPUCommon *cpu);
 unsigned tcg_jit_max_insns(TCGJit *jit);

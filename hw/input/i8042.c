@@ -76,8 +76,7 @@ static void i8042_write_outport(I8042State *s, uint8_t value)
     }
 }
 
-static MemTxResult i8042_data_read(void *opaque, uint64_t offset, unsigned size,
-                                   uint64_t *value)
+static MemTxResult i8042_data_read(void *opaque, uint64_t offset, unsigned size, uint64_t *value)
 {
     I8042State *s = opaque;
 
@@ -86,8 +85,7 @@ static MemTxResult i8042_data_read(void *opaque, uint64_t offset, unsigned size,
     return MEMTX_OK;
 }
 
-static MemTxResult i8042_data_write(void *opaque, uint64_t offset, unsigned size,
-                                    uint64_t value)
+static MemTxResult i8042_data_write(void *opaque, uint64_t offset, unsigned size, uint64_t value)
 {
     I8042State *s = opaque;
     uint8_t cmd = s->pending_cmd;
@@ -109,15 +107,13 @@ static MemTxResult i8042_data_write(void *opaque, uint64_t offset, unsigned size
     return MEMTX_OK;
 }
 
-static MemTxResult i8042_status_read(void *opaque, uint64_t offset, unsigned size,
-                                     uint64_t *value)
+static MemTxResult i8042_status_read(void *opaque, uint64_t offset, unsigned size, uint64_t *value)
 {
     *value = ((I8042State *)opaque)->status;
     return MEMTX_OK;
 }
 
-static MemTxResult i8042_cmd_write(void *opaque, uint64_t offset, unsigned size,
-                                   uint64_t value)
+static MemTxResult i8042_cmd_write(void *opaque, uint64_t offset, unsigned size, uint64_t value)
 {
     I8042State *s = opaque;
     uint8_t cmd = (uint8_t)value;

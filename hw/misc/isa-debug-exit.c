@@ -42,8 +42,9 @@ static MemTxResult isa_debug_exit_write(void *opaque, uint64_t offset, unsigned 
         return MEMTX_OK;
     }
     s->exited = true;
-    hull_info("isa-debug-exit", "the guest exits with code %" G_GINT64_FORMAT
-              " (wrote 0x%" G_GINT64_MODIFIER "x)", code, (guint64)value);
+    hull_info("isa-debug-exit",
+              "the guest exits with code %" G_GINT64_FORMAT " (wrote 0x%" G_GINT64_MODIFIER "x)",
+              code, (guint64)value);
     machine_set_guest_exit_code(code);
     machine_request_shutdown(SHUTDOWN_CAUSE_GUEST_SHUTDOWN);
     return MEMTX_OK;
@@ -68,8 +69,8 @@ static bool isa_debug_exit_realize(DeviceState *dev, GError **errp)
     if (s->iosize == 0 || s->iobase >= ISA_IO_SPACE_SIZE ||
         s->iosize > ISA_IO_SPACE_SIZE - s->iobase) {
         return hull_error_setg(errp,
-                               "isa-debug-exit: ports 0x%" G_GINT64_MODIFIER "x + 0x%"
-                               G_GINT64_MODIFIER "x do not fit the 64 KiB I/O space",
+                               "isa-debug-exit: ports 0x%" G_GINT64_MODIFIER
+                               "x + 0x%" G_GINT64_MODIFIER "x do not fit the 64 KiB I/O space",
                                (guint64)s->iobase, (guint64)s->iosize);
     }
     s->io = memory_region_new_mmio("isa-debug-exit", s->iosize, &isa_debug_exit_ops, s);
@@ -95,10 +96,10 @@ uint64_t isa_debug_exit_iobase(DeviceState *dev)
 }
 
 static const Property isa_debug_exit_props[] = {
-    PROP_UINT("iobase", IsaDebugExitState, iobase, ISA_DEBUG_EXIT_IOBASE,
-              "first I/O port", .umax = ISA_IO_SPACE_SIZE - 1),
-    PROP_UINT("iosize", IsaDebugExitState, iosize, ISA_DEBUG_EXIT_IOSIZE,
-              "number of I/O ports", .umax = ISA_IO_SPACE_SIZE),
+    PROP_UINT("iobase", IsaDebugExitState, iobase, ISA_DEBUG_EXIT_IOBASE, "first I/O port",
+              .umax = ISA_IO_SPACE_SIZE - 1),
+    PROP_UINT("iosize", IsaDebugExitState, iosize, ISA_DEBUG_EXIT_IOSIZE, "number of I/O ports",
+              .umax = ISA_IO_SPACE_SIZE),
     PROP_END,
 };
 

@@ -52,7 +52,7 @@ typedef struct MicrovmState {
 } MicrovmState;
 
 #define TYPE_MICROVM_MACHINE "microvm-machine"
-#define MICROVM(obj) OBJECT_CHECK(MicrovmState, (obj), TYPE_MICROVM_MACHINE)
+#define MICROVM(obj)         OBJECT_CHECK(MicrovmState, (obj), TYPE_MICROVM_MACHINE)
 
 static const X86E820Entry microvm_reserved[] = {
     {.addr = MICROVM_KVM_HOLE_BASE, .size = MICROVM_KVM_HOLE_SIZE, .type = X86_E820_RESERVED},
@@ -60,8 +60,7 @@ static const X86E820Entry microvm_reserved[] = {
 
 /* --- Guest images --- */
 
-static GBytes *microvm_read_file(const char *what, const char *path, uint64_t max,
-                                 GError **errp)
+static GBytes *microvm_read_file(const char *what, const char *path, uint64_t max, GError **errp)
 {
     g_autoptr(GError) err = NULL;
     char *data = NULL;
@@ -73,8 +72,10 @@ static GBytes *microvm_read_file(const char *what, const char *path, uint64_t ma
         return NULL;
     }
     if ((uint64_t)st.st_size > max) {
-        hull_error_setg(errp, "%s '%s' is too large (%" G_GINT64_FORMAT " bytes, at most %"
-                        G_GUINT64_FORMAT ")", what, path, (gint64)st.st_size, (guint64)max);
+        hull_error_setg(errp,
+                        "%s '%s' is too large (%" G_GINT64_FORMAT
+                        " bytes, at most %" G_GUINT64_FORMAT ")",
+                        what, path, (gint64)st.st_size, (guint64)max);
         return NULL;
     }
     if (!g_file_get_contents(path, &data, &len, &err)) {
@@ -83,8 +84,8 @@ static GBytes *microvm_read_file(const char *what, const char *path, uint64_t ma
     }
     if (len > max) {
         g_free(data);
-        hull_error_setg(errp, "%s '%s' grew beyond %" G_GUINT64_FORMAT " bytes while read",
-                        what, path, (guint64)max);
+        hull_error_setg(errp, "%s '%s' grew beyond %" G_GUINT64_FORMAT " bytes while read", what,
+                        path, (guint64)max);
         return NULL;
     }
     return g_bytes_new_take(data, len);
@@ -107,11 +108,11 @@ static bool microvm_setup_boot(MicrovmState *m, GError **errp)
 
     if (ms->firmware) {
         return hull_error_setg(errp, "microvm boots kernels directly: 'firmware' is not "
-                               "supported, give 'kernel' (a PVH ELF or a Linux bzImage)");
+                                     "supported, give 'kernel' (a PVH ELF or a Linux bzImage)");
     }
     if (!ms->kernel) {
         return hull_error_setg(errp, "microvm needs 'kernel' (a PVH ELF or a Linux bzImage): "
-                               "it has no firmware to boot from");
+                                     "it has no firmware to boot from");
     }
     m->kernel = microvm_read_file("kernel", ms->kernel, MICROVM_IMAGE_MAX, errp);
     if (!m->kernel) {
@@ -119,12 +120,14 @@ static bool microvm_setup_boot(MicrovmState *m, GError **errp)
     }
     image = g_bytes_get_data(m->kernel, &size);
     if (x86_kernel_detect(image, size) == X86_KERNEL_UNKNOWN) {
-        return hull_error_setg(errp, "kernel '%s' is neither an ELF with a PVH entry note nor "
-                               "a Linux bzImage", ms->kernel);
+        return hull_error_setg(errp,
+                               "kernel '%s' is neither an ELF with a PVH entry note nor "
+                               "a Linux bzImage",
+                               ms->kernel);
     }
     if (ms->initrd) {
-        m->initrd = microvm_read_file("initrd", ms->initrd, MIN(ms->ram_size, MICROVM_IMAGE_MAX),
-                                      errp);
+        m->initrd =
+            microvm_read_file("initrd", ms->initrd, MIN(ms->ram_size, MICROVM_IMAGE_MAX), errp);
         if (!m->initrd) {
             return false;
         }
@@ -139,21 +142,21 @@ static bool microvm_setup_boot(MicrovmState *m, GError **errp)
 
 /* --- MP table (Intel MultiProcessor Specification 1.4), so guests find every CPU --- */
 
-#define MP_SPEC_REV         4
-#define MP_ENTRY_PROCESSOR  0
-#define MP_ENTRY_BUS        1
-#define MP_ENTRY_IOAPIC     2
-#define MP_ENTRY_IOINT      3
-#define MP_ENTRY_LOCALINT   4
-#define MP_CPU_ENABLED      0x01
-#define MP_CPU_BSP          0x02
-#define MP_INT_TYPE_INT     0
-#define MP_INT_TYPE_NMI     1
-#define MP_INT_TYPE_EXTINT  3
-#define MP_LAPIC_VERSION    0x14
-#define MP_IOAPIC_VERSION   0x11
-#define MP_ISA_IRQS         16
-#define MP_ALL_LAPICS       0xff
+#define MP_SPEC_REV        4
+#define MP_ENTRY_PROCESSOR 0
+#define MP_ENTRY_BUS       1
+#define MP_ENTRY_IOAPIC    2
+#define MP_ENTRY_IOINT     3
+#define MP_ENTRY_LOCALINT  4
+#define MP_CPU_ENABLED     0x01
+#define MP_CPU_BSP         0x02
+#define MP_INT_TYPE_INT    0
+#define MP_INT_TYPE_NMI    1
+#define MP_INT_TYPE_EXTINT 3
+#define MP_LAPIC_VERSION   0x14
+#define MP_IOAPIC_VERSION  0x11
+#define MP_ISA_IRQS        16
+#define MP_ALL_LAPICS      0xff
 
 static void put16(GByteArray *b, uint16_t v)
 {
@@ -226,8 +229,8 @@ static GByteArray *microvm_build_mptable(uint64_t addr, unsigned ncpus)
         put8(t, (uint8_t)i);
         put8(t, MP_LAPIC_VERSION);
         put8(t, MP_CPU_ENABLED | (i == 0 ? MP_CPU_BSP : 0));
-        put32(t, 0x600);     /* family 6 */
-        put32(t, 0x201);     /* FPU, APIC */
+        put32(t, 0x600); /* family 6 */
+        put32(t, 0x201); /* FPU, APIC */
         put32(t, 0);
         put32(t, 0);
     }
@@ -292,11 +295,10 @@ static bool microvm_init_ram(MicrovmState *m, GError **errp)
     m->ram_ranges[0] = (X86RamRange){.gpa = 0, .size = low, .host = host};
     m->boot.n_ram = 1;
     if (ms->ram_size > low) {
-        m->ram_high = memory_region_new_alias("ram-above-4g", m->ram, low, ms->ram_size - low,
-                                              errp);
+        m->ram_high =
+            memory_region_new_alias("ram-above-4g", m->ram, low, ms->ram_size - low, errp);
         if (!m->ram_high ||
-            !memory_region_add_subregion(ms->sysmem, MICROVM_HIGH_RAM_BASE, m->ram_high, 0,
-                                         errp)) {
+            !memory_region_add_subregion(ms->sysmem, MICROVM_HIGH_RAM_BASE, m->ram_high, 0, errp)) {
             return false;
         }
         m->ram_ranges[1] = (X86RamRange){
@@ -355,8 +357,10 @@ static bool microvm_init(MachineState *ms, GError **errp)
     X86BootEntry entry;
 
     if (!ms->accel->ops->irqchip_input) {
-        return hull_error_setg(errp, "microvm needs an accelerator with an in-kernel "
-                               "interrupt controller (kvm), not '%s'", ms->accel->ops->name);
+        return hull_error_setg(errp,
+                               "microvm needs an accelerator with an in-kernel "
+                               "interrupt controller (kvm), not '%s'",
+                               ms->accel->ops->name);
     }
     if (!microvm_init_ram(m, errp) || !microvm_setup_boot(m, errp) ||
         !microvm_init_devices(m, errp)) {
@@ -367,8 +371,7 @@ static bool microvm_init(MachineState *ms, GError **errp)
         return false;
     }
     mptable = microvm_build_mptable(MICROVM_MPTABLE_ADDR, (unsigned)ms->ncpus);
-    if (!machine_add_blob(ms, "mptable", MICROVM_MPTABLE_ADDR, mptable->data, mptable->len,
-                          errp)) {
+    if (!machine_add_blob(ms, "mptable", MICROVM_MPTABLE_ADDR, mptable->data, mptable->len, errp)) {
         return false;
     }
 
@@ -379,9 +382,9 @@ static bool microvm_init(MachineState *ms, GError **errp)
             return false;
         }
     }
-    hull_info("microvm", "%s kernel '%s', %" G_GUINT64_FORMAT " MiB, %" G_GUINT64_FORMAT
-              " vCPU(s)", x86_kernel_format_name(x86_kernel_detect(
-                  g_bytes_get_data(m->kernel, NULL), g_bytes_get_size(m->kernel))),
+    hull_info("microvm", "%s kernel '%s', %" G_GUINT64_FORMAT " MiB, %" G_GUINT64_FORMAT " vCPU(s)",
+              x86_kernel_format_name(x86_kernel_detect(g_bytes_get_data(m->kernel, NULL),
+                                                       g_bytes_get_size(m->kernel))),
               ms->kernel, (guint64)(ms->ram_size >> 20), (guint64)ms->ncpus);
     return true;
 }
@@ -397,8 +400,10 @@ static bool microvm_plug(MachineState *ms, DeviceState *dev, GError **errp)
     uint64_t base, size;
 
     if (!object_dynamic_cast(OBJECT(dev), TYPE_ISA_DEBUG_EXIT)) {
-        return hull_error_setg(errp, "microvm cannot plug '%s' devices (it takes "
-                               "isa-debug-exit)", object_get_typename(OBJECT(dev)));
+        return hull_error_setg(errp,
+                               "microvm cannot plug '%s' devices (it takes "
+                               "isa-debug-exit)",
+                               object_get_typename(OBJECT(dev)));
     }
     if (!OBJECT(dev)->realized && !device_realize(dev, errp)) {
         return false;
@@ -412,8 +417,10 @@ static bool microvm_plug(MachineState *ms, DeviceState *dev, GError **errp)
 
         if (used) {
             device_unrealize(dev);
-            return hull_error_setg(errp, "I/O port 0x%" G_GINT64_MODIFIER "x is already used "
-                                   "by %s", (guint64)port, memory_region_name(used->mr));
+            return hull_error_setg(errp,
+                                   "I/O port 0x%" G_GINT64_MODIFIER "x is already used "
+                                   "by %s",
+                                   (guint64)port, memory_region_name(used->mr));
         }
     }
     if (!memory_region_add_subregion(ms->iomem, base, io, 0, errp)) {
@@ -442,8 +449,8 @@ static void microvm_reset(MachineState *ms)
         return;
     }
     if (!microvm_load_kernel(m, &entry, &err)) {
-        g_autofree char *reason = g_strdup_printf("microvm: reloading the kernel failed: %s",
-                                                  err->message);
+        g_autofree char *reason =
+            g_strdup_printf("microvm: reloading the kernel failed: %s", err->message);
 
         hull_error("microvm", "%s", reason);
         machine_report_internal_error(reason);

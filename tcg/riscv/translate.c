@@ -947,6 +947,7 @@ const TCGFrontend riscv_tcg_frontend_template = {
     .store_slow = riscv_tcg_store_slow,
     .exec_interrupt = riscv_tcg_exec_interrupt,
     .code_page_added = riscv_tcg_code_page_added,
+    .disas_guest = riscv_tcg_disas_guest,
 };
 
 /* ---- binding harts to a JIT ---- */

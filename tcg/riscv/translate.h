@@ -31,6 +31,9 @@ TCGExecStatus riscv_tcg_exec(RiscvCPU *cpu);
 
 TCGJit *riscv_tcg_jit(RiscvTcg *t);
 
+/* The guest listing of the translation log (TCGFrontend.disas_guest; tcg/riscv/disas.c). */
+char *riscv_tcg_disas_guest(void *env, uint64_t pc, uint32_t size);
+
 /* The front end's callbacks, for tests that drive the JIT's lower layers. */
 extern const TCGFrontend riscv_tcg_frontend_template;
 

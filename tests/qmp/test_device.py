@@ -74,7 +74,6 @@ def test_device_add_refusals(machine):
          "'chardev-null' is not a valid device model name"),
         ({"driver": "device", "id": "x"},
          "Parameter 'driver' expects a non-abstract device type"),
-        ({"driver": "test-device"}, "Parameter 'id' is missing"),
         ({"driver": "test-device", "id": "0x"}, "Parameter 'id' expects an identifier"),
         ({"driver": "test-device", "id": "a/b"}, "Parameter 'id' expects an identifier"),
         ({"driver": "test-device", "id": "d0"}, "Duplicate device ID 'd0'"),
@@ -88,6 +87,23 @@ def test_device_add_refusals(machine):
     desc = refused(qmp, "device_add", {"driver": "test-device", "id": "x", "chardev": "nope"},
                    cls="DeviceNotFound")
     assert "'nope'" in desc
+
+
+def test_device_without_id(machine):
+    qmp = machine
+    qmp.cmd("device_add", {"driver": "test-device"})
+    qmp.cmd("device_add", {"driver": "test-device"})
+    assert [p["name"] for p in qmp.cmd("qom-list", {"path": "/machine/peripheral-anon"})
+            if p["type"].startswith("child<")] == ["device[0]", "device[1]"]
+    qmp.cmd("machine-start")
+    # cold-plugged into the test board's slots like any other: both answer
+    assert qmp.cmd("qtest-read", {"addr": 0x10001000, "size": 4})["value"] == 0x4c4c5548
+    assert qmp.cmd("qtest-read", {"addr": 0x10002000, "size": 4})["value"] == 0x4c4c5548
+    qmp.cmd("device_del", {"id": "/machine/peripheral-anon/device[1]"})
+    ev = qmp.wait_event("DEVICE_DELETED")
+    assert ev["data"] == {"path": "/machine/peripheral-anon/device[1]"}
+    err = qmp.execute("qtest-read", {"addr": 0x10002000, "size": 4})
+    assert "error" in err
 
 
 def test_non_user_creatable_device(machine):

@@ -117,8 +117,15 @@ def test_socket_activation_and_ready_notification(hulld_path, workdir):
         while not os.path.exists(sock_path):
             assert time.monotonic() < deadline
             time.sleep(0.01)
-        # The first connection starts hulld, which inherits the listening socket.
-        c = QmpClient.connect(sock_path)
+        # The first connection starts hulld, which inherits the listening socket. The
+        # socket file exists from bind(), a moment before systemd-socket-activate listens.
+        while True:
+            try:
+                c = QmpClient.connect(sock_path)
+                break
+            except ConnectionRefusedError:
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
         assert c.greeting["QMP"]["capabilities"] == ["oob"]
         messages = set()
         while not {"READY=1", "WATCHDOG=1"} <= messages:

@@ -22,7 +22,7 @@ typedef struct Fixture {
     CpuGroup *group;
     X86CpuArch arch;
     GCond changed;
-    GString *out; /* what the guest wrote to port 0x3f8 (lock) */
+    GString *out;  /* what the guest wrote to port 0x3f8 (lock) */
     int exit_code; /* -1 until it writes port 0x501 (lock) */
     unsigned exits;
 } Fixture;
@@ -213,6 +213,27 @@ static void test_pause_spinning(void)
     fixture_cleanup(&f); /* joins a running vCPU */
 }
 
+/* RAM that KVM cannot map (not page aligned) keeps vCPUs from starting, with the reason. */
+static void test_unmappable_ram_refuses_vcpus(void)
+{
+    g_autoptr(GError) err = NULL;
+    Fixture f;
+
+    if (!fixture_init(&f)) {
+        return;
+    }
+    g_autoptr(MemoryRegion) odd = memory_region_new_ram("odd", 0x1000, MEMORY_RAM_DEFAULT, &err);
+    g_assert_no_error(err);
+    g_assert_true(memory_region_add_subregion(f.sysmem, 0x10000800, odd, 0, &err));
+    fixture_load(&f, "hello.elf");
+    g_assert_null(cpu_create(f.group, &f.arch, &err));
+    g_assert_nonnull(err);
+    g_assert_nonnull(strstr(err->message, "KVM cannot map odd at 0x10000800"));
+    g_assert_nonnull(strstr(err->message, "page aligned"));
+    g_assert_cmpuint(cpu_group_count(f.group), ==, 0);
+    fixture_cleanup(&f);
+}
+
 static void test_irqchip_inputs(void)
 {
     Fixture f;
@@ -239,6 +260,7 @@ int main(int argc, char **argv)
     g_test_add_func("/kvm/accel/hello-then-reset", test_hello_then_reset);
     g_test_add_func("/kvm/accel/cmdline", test_cmdline);
     g_test_add_func("/kvm/accel/pause-spinning", test_pause_spinning);
+    g_test_add_func("/kvm/accel/unmappable-ram", test_unmappable_ram_refuses_vcpus);
     g_test_add_func("/kvm/accel/irqchip-inputs", test_irqchip_inputs);
     return g_test_run();
 }
