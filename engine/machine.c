@@ -860,8 +860,29 @@ static gboolean handle_requests(gpointer opaque)
             machine_system_reset(true, reset_cause);
         }
     }
+    /* A vCPU parked by its own request runs again if the machine goes on running. */
+    if (current_machine && current_machine->cpus &&
+        machine_phase_get() == MACHINE_PHASE_RUNNING) {
+        cpus_resume_all(current_machine->cpus);
+    }
     engine_unlock();
     return G_SOURCE_REMOVE;
+}
+
+/* A vCPU that asks for a shutdown, reset or panic stops at once, as on QEMU: no guest
+ * code of it runs after the request; the main loop resumes it when the machine goes on. */
+static void park_requesting_vcpu(void)
+{
+    CPUState *cpu = cpu_current();
+    bool taken;
+
+    if (!cpu) {
+        return;
+    }
+    taken = engine_lock_acquire_if_needed();
+    cpu->stop_requested = true;
+    engine_lock_release_if_taken(taken);
+    cpu_kick(cpu);
 }
 
 /* Under request_lock. */
@@ -882,6 +903,7 @@ static void schedule_requests(void)
 
 void machine_request_shutdown(ShutdownCause cause)
 {
+    park_requesting_vcpu();
     g_mutex_lock(&request_lock);
     if (!requests.shutdown) {
         requests.shutdown = true;
@@ -893,6 +915,7 @@ void machine_request_shutdown(ShutdownCause cause)
 
 void machine_request_reset(ShutdownCause cause)
 {
+    park_requesting_vcpu();
     g_mutex_lock(&request_lock);
     if (!requests.reset) {
         requests.reset = true;
@@ -904,6 +927,7 @@ void machine_request_reset(ShutdownCause cause)
 
 void machine_request_panic(void)
 {
+    park_requesting_vcpu();
     g_mutex_lock(&request_lock);
     requests.panic = true;
     schedule_requests();

@@ -14,7 +14,8 @@ from .schema import AlternateType, ArrayType, BuiltinType, Command, EnumType, Ev
 # must not replace; a command whose Python name is one of these gets a trailing '_'.
 CLIENT_RESERVED = frozenset((
     'close', 'connect', 'connected', 'events', 'execute', 'greeting', 'path', 'reconnect',
-    'wait_closed', 'with_fds', 'capabilities', 'schema', 'call', 'client'))
+    'wait_closed', 'with_fds', 'capabilities', 'schema', 'call', 'client', 'send',
+    'build_arguments'))
 # Attributes of the generated dataclasses and their bases; events also have these.
 OBJECT_RESERVED = frozenset(('from_json', 'to_json'))
 EVENT_RESERVED = OBJECT_RESERVED | frozenset(('name', 'timestamp', 'data'))
@@ -34,9 +35,12 @@ class TextFile:
 
 
 def py_ident(name, reserved=()):
-    """A Python identifier for a schema name: '-', '.' and '+' become '_'; keywords and
-    reserved names get a trailing '_'."""
+    """A Python identifier for a schema name: '-', '.' and '+' become '_', leading '_'
+    go; keywords and reserved names get a trailing '_'."""
     out = c_name(name, protect=False)
+    # Vendor extensions (__org.example_x): a leading '__' would be name-mangled inside
+    # class bodies, and '_' marks private names; org_example_x instead.
+    out = out.lstrip('_') or out
     if out[:1].isdigit():
         out = '_' + out
     if keyword.iskeyword(out) or out in reserved or out == 'self':
@@ -97,15 +101,19 @@ def member_doc(doc, name):
 
 def section_text(sec):
     """A tagged doc section ('Returns: ...', 'Example:' and an indented block)."""
-    if sec.tag in ('Example', 'Examples'):
-        # Keep the example's own indentation: only the common part goes.
-        lines = [ln.rstrip() for ln in sec.lines]
-        while lines and not lines[0].strip():
-            lines.pop(0)
-        while lines and not lines[-1].strip():
-            lines.pop()
+    lines = [ln.rstrip() for ln in getattr(sec, 'lines', None) or []]
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if sec.tag in ('Example', 'Examples') or len(lines) > 1:
+        # Keep the text's own indentation (examples, list items and their continuation
+        # lines): only the common part goes.
         common = min((len(ln) - len(ln.lstrip()) for ln in lines if ln.strip()), default=0)
-        return '%s:\n%s' % (sec.tag, indent('\n'.join(ln[common:] for ln in lines), 4))
+        text = '\n'.join(ln[common:] for ln in lines)
+        if sec.tag not in ('Example', 'Examples'):
+            text = inline(text)
+        return '%s:\n%s' % (sec.tag, indent(text, 4))
     text = inline(sec.text)
     if '\n' in text or text.startswith('-'):
         return '%s:\n%s' % (sec.tag, indent(text, 4))

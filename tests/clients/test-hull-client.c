@@ -262,6 +262,40 @@ static void test_events_on_context(Fixture *f, gconstpointer data)
     g_assert_true(g_subprocess_wait_check(f->hulld, NULL, NULL));
 }
 
+static void on_phase(HullClient *client, const HullMachinePhaseData *d, const HullTimestamp *ts,
+                     gpointer opaque)
+{
+    GArray *phases = opaque;
+
+    g_array_append_val(phases, d->previous);
+    g_array_append_val(phases, d->phase);
+}
+
+/* Typed events with enum data through the machine lifecycle, in the server's order. */
+static void test_machine_phase_events(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GMainContext) ctx = g_main_context_new();
+    g_autoptr(HullClient) client = connect_ok(f, ctx);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GArray) phases = g_array_new(FALSE, FALSE, sizeof(MachinePhase));
+    HullMachineCreateArgs create = { .type = (char *)"test" };
+
+    hull_on_machine_phase(client, on_phase, phases);
+    g_assert_true(hull_machine_create(client, &create, &err));
+    g_assert_no_error(err);
+    g_assert_true(hull_machine_destroy(client, &err));
+    g_assert_no_error(err);
+    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    while (phases->len < 4 && g_get_monotonic_time() < deadline) {
+        g_main_context_iteration(ctx, TRUE);
+    }
+    g_assert_cmpuint(phases->len, ==, 4);
+    g_assert_cmpint(g_array_index(phases, MachinePhase, 0), ==, MACHINE_PHASE_NO_MACHINE);
+    g_assert_cmpint(g_array_index(phases, MachinePhase, 1), ==, MACHINE_PHASE_CONFIGURING);
+    g_assert_cmpint(g_array_index(phases, MachinePhase, 2), ==, MACHINE_PHASE_CONFIGURING);
+    g_assert_cmpint(g_array_index(phases, MachinePhase, 3), ==, MACHINE_PHASE_NO_MACHINE);
+}
+
 static void test_connect_failure(Fixture *f, gconstpointer data)
 {
     g_autoptr(GError) err = NULL;
@@ -341,6 +375,8 @@ int main(int argc, char **argv)
                fixture_tear_down);
     g_test_add("/hull-client/events", Fixture, NULL, fixture_set_up, test_events_on_context,
                fixture_tear_down);
+    g_test_add("/hull-client/machine-phase-events", Fixture, NULL, fixture_set_up,
+               test_machine_phase_events, fixture_tear_down);
     g_test_add("/hull-client/connect-failure", Fixture, NULL, fixture_set_up,
                test_connect_failure, fixture_tear_down);
     g_test_add("/hull-client/event-behind-reply", Fixture, NULL, fixture_set_up,

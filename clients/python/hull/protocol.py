@@ -388,8 +388,26 @@ class ClientBase:
                 raise ValidationError(m.name, "member is missing")
         return out or None
 
+    async def send(self, command, arguments=None, *, fds=()):
+        """Sends one command without waiting for a reply, for commands the schema marks
+        'success-response': false (the server answers only errors, which are dropped)."""
+        if not self.connected:
+            raise ConnectionLost("%s: %s" % (self.path, self._lost_reason))
+        self._next_id += 1
+        req = {"execute": command, "id": self._next_id}
+        if arguments is not None:
+            req["arguments"] = arguments
+        try:
+            await self._send((json.dumps(req, separators=(",", ":")) + "\n").encode(), fds)
+        except OSError as err:
+            self._lose("connection error: %s" % os.strerror(err.errno or errno.EIO))
+            raise ConnectionLost("%s: %s" % (self.path, self._lost_reason)) from err
+
     async def _qapi_call(self, command, args, fds=()):
         meta = self._qapi_commands[command]
+        if not meta.success_response:
+            await self.send(command, self.build_arguments(command, args), fds=fds)
+            return None
         ret = await self.execute(command, self.build_arguments(command, args), fds=fds)
         if meta.returns is None:
             return None

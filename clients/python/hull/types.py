@@ -390,6 +390,10 @@ def from_wire(ref, data, path="", owner=None):
     if not isinstance(data, dict):
         raise ValidationError(path, "expected an object, got %s" % _describe(data))
     cls = ref
+    if ref._qapi_tag_value is not None and data.get(ref._qapi_tag.name) != ref._qapi_tag_value:
+        raise ValidationError(_sub(path, ref._qapi_tag.name), "%s needs %s '%s', got %s" % (
+            ref.__name__, ref._qapi_tag.name, ref._qapi_tag_value,
+            _describe(data.get(ref._qapi_tag.name))))
     if issubclass(ref, Union) and ref._qapi_tag is not None:
         tag = ref._qapi_tag
         name = ref._qapi_variants.get(data.get(tag.name))

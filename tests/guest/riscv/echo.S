@@ -1,5 +1,5 @@
-/* Board test: enables the UART FIFOs, then echoes what it receives, upper-cased, until it
- * has echoed a newline. */
+/* Board test: enables the UART FIFOs (which empties them), prints '>' to say it is ready,
+ * then echoes what it receives, upper-cased, until it has echoed a newline. */
 #include "test.h"
 
 #define UART 0x10000000
@@ -17,6 +17,11 @@ run_tests:
     sb t1, UART_FCR(t0)
     lbu t1, UART_FCR(t0)            /* IIR: FIFOs enabled, nothing pending */
     CHECK(t1, 0xc1)
+    li t3, '>'                      /* ready: input sent from now on is kept */
+3:  lbu t1, UART_LSR(t0)
+    andi t1, t1, LSR_THRE
+    beqz t1, 3b
+    sb t3, 0(t0)
     li t4, 'a'
     li t5, 'z'
 1:  lbu t1, UART_LSR(t0)            /* wait for a byte */

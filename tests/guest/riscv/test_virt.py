@@ -250,6 +250,14 @@ def test_serial_output_and_input(qmp, workdir):
     qmp.cmd("machine-create", {"type": "virt", "accel": "tcg", "kernel": image_path("echo"),
                                "serial": ["ser0"]})
     qmp.cmd("machine-start")
+    # Input sent before the guest has set its FIFOs up would be dropped with them, as on
+    # real hardware: wait for its prompt.
+    prompt = ""
+    deadline = time.monotonic() + 30
+    while prompt != ">":
+        assert time.monotonic() < deadline, "no prompt from the guest"
+        prompt += qmp.cmd("ringbuf-read", {"device": "ser0", "size": 1})
+        time.sleep(0.005)
     qmp.cmd("ringbuf-write", {"device": "ser0", "data": "Hello, 16550A!\n"})
     qmp.wait_event("SHUTDOWN", timeout=30)
     assert qmp.cmd("query-status")["guest-exit-code"] == 0
