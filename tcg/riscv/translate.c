@@ -114,7 +114,9 @@ static void riscv_tcg_note_store(RiscvCPU *cpu, uint64_t vaddr, unsigned size)
                                                                ? (first | ~TCG_PAGE_MASK) + 1
                                                                : first + size);
     }
-    if (tcg_tb_page_has_code(cpu->tcg.jit, last)) {
+    /* The part on a second page, when the store crosses one. */
+    if ((last & TCG_PAGE_MASK) != (first & TCG_PAGE_MASK) &&
+        tcg_tb_page_has_code(cpu->tcg.jit, last)) {
         tcg_tb_invalidate_phys_range(cpu->tcg.jit, last & TCG_PAGE_MASK, last + 1);
     }
 }
