@@ -3,7 +3,11 @@
  * 0x10000000 on serial[0], the SiFive test finisher at 0x100000. A kernel (ELF, or a raw
  * image at the start of DRAM) starts at its entry in M mode with a0 = hart id.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "engine/clock.h"
 #include "engine/machine.h"
@@ -29,6 +33,9 @@
 #define VIRT_TIMEBASE_HZ UINT64_C(10000000)
 
 #define EM_RISCV 243
+/* Bounds on what a kernel may make hulld allocate while loading it. */
+#define VIRT_MAX_KERNEL_FILE (UINT64_C(1) << 30)
+#define VIRT_MAX_ZERO_FILL (UINT64_C(256) << 20)
 
 typedef struct VirtMachine {
     MachineState parent_obj;
@@ -56,11 +63,20 @@ static bool virt_load_elf(MachineState *ms, const uint8_t *data, size_t size,
     g_autoptr(GError) err = NULL;
     g_autoptr(ElfImage) image = elf_parse(data, size, EM_RISCV, &err);
     uint64_t dram_end = VIRT_DRAM_BASE + ms->ram_size;
+    uint64_t zero_fill = 0;
 
     if (!image) {
         return hull_error_setg(errp, "kernel '%s': %s", ms->kernel, err->message);
     }
     *entry = image->entry;
+    for (unsigned i = 0; i < image->nr_segments; i++) {
+        zero_fill += image->segments[i].memsz - image->segments[i].filesz;
+    }
+    if (zero_fill > VIRT_MAX_ZERO_FILL) {
+        return hull_error_setg(errp, "kernel '%s': its segments ask for %" G_GUINT64_FORMAT
+                               " bytes of zeros, at most %" G_GUINT64_FORMAT " are supported",
+                               ms->kernel, zero_fill, VIRT_MAX_ZERO_FILL);
+    }
     for (unsigned i = 0; i < image->nr_segments; i++) {
         const ElfSegment *seg = &image->segments[i];
         g_autofree char *name = g_strdup_printf("kernel segment %u", i);
@@ -79,8 +95,12 @@ static bool virt_load_elf(MachineState *ms, const uint8_t *data, size_t size,
         }
         if (seg->memsz > seg->filesz) {
             g_autofree char *bss = g_strdup_printf("kernel segment %u (zeros)", i);
-            g_autofree uint8_t *zeros = g_malloc0(seg->memsz - seg->filesz);
+            g_autofree uint8_t *zeros = g_try_malloc0(seg->memsz - seg->filesz);
 
+            if (!zeros) {
+                return hull_error_setg(errp, "kernel '%s': out of memory for its zero fill",
+                                       ms->kernel);
+            }
             if (!machine_add_blob(ms, bss, seg->paddr + seg->filesz, zeros,
                                   seg->memsz - seg->filesz, errp)) {
                 return false;
@@ -94,32 +114,82 @@ static bool virt_load_elf(MachineState *ms, const uint8_t *data, size_t size,
     return true;
 }
 
+/*
+ * The kernel file's bytes, read (not mapped: a file truncated under a mapping would kill
+ * the process) without blocking on something that is not a regular file.
+ */
+static uint8_t *virt_read_kernel(const char *path, size_t *len, GError **errp)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    g_autofree uint8_t *buf = NULL;
+    struct stat st;
+    size_t done = 0;
+
+    if (fd < 0) {
+        hull_error_setg_errno(errp, errno, "kernel '%s'", path);
+        return NULL;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        hull_error_setg(errp, "kernel '%s': not a regular file", path);
+        return NULL;
+    }
+    if ((uint64_t)st.st_size > VIRT_MAX_KERNEL_FILE) {
+        close(fd);
+        hull_error_setg(errp, "kernel '%s' is too big: %" G_GINT64_FORMAT " bytes, at most %"
+                        G_GUINT64_FORMAT, path, (gint64)st.st_size, VIRT_MAX_KERNEL_FILE);
+        return NULL;
+    }
+    buf = g_try_malloc(st.st_size ? (size_t)st.st_size : 1);
+    if (!buf) {
+        close(fd);
+        hull_error_setg(errp, "kernel '%s': out of memory for %" G_GINT64_FORMAT " bytes",
+                        path, (gint64)st.st_size);
+        return NULL;
+    }
+    while (done < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            hull_error_setg_errno(errp, errno, "kernel '%s'", path);
+            close(fd);
+            return NULL;
+        }
+        if (n == 0) {
+            break; /* it shrank meanwhile: take what is there */
+        }
+        done += (size_t)n;
+    }
+    close(fd);
+    *len = done;
+    return g_steal_pointer(&buf);
+}
+
 static bool virt_load_kernel(MachineState *ms, uint64_t *entry, GError **errp)
 {
-    g_autoptr(GError) err = NULL;
-    GMappedFile *file = g_mapped_file_new(ms->kernel, false, &err);
-    const uint8_t *data;
+    g_autofree uint8_t *data = NULL;
     size_t size;
-    bool ok;
 
-    if (!file) {
-        return hull_error_setg(errp, "kernel: %s", err->message);
+    data = virt_read_kernel(ms->kernel, &size, errp);
+    if (!data) {
+        return false;
     }
-    data = (const uint8_t *)g_mapped_file_get_contents(file);
-    size = g_mapped_file_get_length(file);
     if (size >= 4 && memcmp(data, "\x7f" "ELF", 4) == 0) {
-        ok = virt_load_elf(ms, data, size, entry, errp);
-    } else if (size > ms->ram_size) {
-        ok = hull_error_setg(errp, "kernel '%s' is too big: %zu bytes, DRAM holds %"
-                             G_GUINT64_FORMAT, ms->kernel, size, ms->ram_size);
-    } else {
-        /* A raw image runs from its first byte at the start of DRAM. */
-        *entry = VIRT_DRAM_BASE;
-        ok = size == 0 ? hull_error_setg(errp, "kernel '%s' is empty", ms->kernel)
-                       : machine_add_blob(ms, "kernel", VIRT_DRAM_BASE, data, size, errp);
+        return virt_load_elf(ms, data, size, entry, errp);
     }
-    g_mapped_file_unref(file);
-    return ok;
+    if (size == 0) {
+        return hull_error_setg(errp, "kernel '%s' is empty", ms->kernel);
+    }
+    if (size > ms->ram_size) {
+        return hull_error_setg(errp, "kernel '%s' is too big: %zu bytes, DRAM holds %"
+                               G_GUINT64_FORMAT, ms->kernel, size, ms->ram_size);
+    }
+    /* A raw image runs from its first byte at the start of DRAM. */
+    *entry = VIRT_DRAM_BASE;
+    return machine_add_blob(ms, "kernel", VIRT_DRAM_BASE, data, size, errp);
 }
 
 /* ---- board ---- */

@@ -31,6 +31,15 @@ static uint64_t riscv_as_get_time(void *opaque)
     return asb->get_time(asb->time_opaque);
 }
 
+static void riscv_as_stimecmp_changed(void *opaque, uint64_t hartid, uint64_t value)
+{
+    RiscvAddressSpaceBus *asb = opaque;
+
+    if (asb->stimecmp_changed) {
+        asb->stimecmp_changed(asb->time_opaque, hartid, value);
+    }
+}
+
 static void *riscv_as_host_ptr(void *opaque, uint64_t addr, uint64_t size, bool write)
 {
     RiscvAddressSpaceBus *asb = opaque;
@@ -44,6 +53,7 @@ static const RiscvBusOps riscv_as_ops = {
     .read = riscv_as_read,
     .write = riscv_as_write,
     .get_time = riscv_as_get_time,
+    .stimecmp_changed = riscv_as_stimecmp_changed,
     .host_ptr = riscv_as_host_ptr,
 };
 

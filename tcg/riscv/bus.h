@@ -14,6 +14,8 @@ typedef struct RiscvAddressSpaceBus {
     /* The platform timer behind the `time` CSR (the ACLINT's mtime), or NULL. */
     uint64_t (*get_time)(void *opaque);
     void *time_opaque;
+    /* Sstc: the hart wrote stimecmp (riscv_clint_set_stimecmp, with time_opaque), or NULL. */
+    void (*stimecmp_changed)(void *opaque, uint64_t hartid, uint64_t value);
 } RiscvAddressSpaceBus;
 
 /*

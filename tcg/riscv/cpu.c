@@ -37,8 +37,8 @@ void riscv_cpu_reset(RiscvCPU *cpu)
     env->pc = cpu->reset_pc;
     env->priv = RISCV_PRIV_M;
     env->misa = RISCV_MISA_MXL_64 | RISCV_MISA_EXT('I') | RISCV_MISA_EXT('M') |
-                RISCV_MISA_EXT('A') | RISCV_MISA_EXT('C') | RISCV_MISA_EXT('S') |
-                RISCV_MISA_EXT('U');
+                RISCV_MISA_EXT('A') | RISCV_MISA_EXT('F') | RISCV_MISA_EXT('D') |
+                RISCV_MISA_EXT('C') | RISCV_MISA_EXT('S') | RISCV_MISA_EXT('U');
     /* Interrupt lines are wires: their levels survive a reset of the hart. */
     env->mip = lines;
     env->seip_line = seip;

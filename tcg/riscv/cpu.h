@@ -1,5 +1,5 @@
 /*
- * RISC-V hart state (RV64IMAC + Zicsr + Zifencei, M/S/U modes, Sv39/Sv48, PMP), its memory
+ * RISC-V hart state (RV64IMAFDC + Zicsr + Zifencei, M/S/U modes, Sv39/Sv48, PMP), its memory
  * interface and the architectural operations shared by the interpreter and the JIT's helpers.
  */
 #ifndef HULL_TCG_RISCV_CPU_H
@@ -117,6 +117,9 @@ enum { RISCV_PMP_OFF = 0, RISCV_PMP_TOR = 1, RISCV_PMP_NA4 = 2, RISCV_PMP_NAPOT 
 
 /* CSR numbers implemented by this hart. */
 enum {
+    RISCV_CSR_FFLAGS = 0x001,
+    RISCV_CSR_FRM = 0x002,
+    RISCV_CSR_FCSR = 0x003,
     RISCV_CSR_CYCLE = 0xc00,
     RISCV_CSR_TIME = 0xc01,
     RISCV_CSR_INSTRET = 0xc02,
@@ -142,6 +145,7 @@ enum {
     RISCV_CSR_MTVEC = 0x305,
     RISCV_CSR_MCOUNTEREN = 0x306,
     RISCV_CSR_MENVCFG = 0x30a,
+    RISCV_CSR_MCOUNTINHIBIT = 0x320,
     RISCV_CSR_MHPMEVENT3 = 0x323,
     RISCV_CSR_MHPMEVENT31 = 0x33f,
     RISCV_CSR_MSCRATCH = 0x340,
@@ -249,6 +253,11 @@ typedef struct CPURISCVState {
     uint64_t senvcfg;
     uint64_t stimecmp;
 
+    /* F and D: registers (singles NaN-boxed), accrued exception flags, rounding mode. */
+    uint64_t f[32];
+    uint64_t fflags;
+    uint64_t frm;
+
     /* Physical memory protection. */
     uint8_t pmpcfg[RISCV_PMP_COUNT];
     uint64_t pmpaddr[RISCV_PMP_COUNT];
@@ -300,7 +309,7 @@ typedef struct RiscvTrap {
     uint64_t tval;
 } RiscvTrap;
 
-/* Sets up an RV64IMAC hart with M, S and U modes and the given id; reset enters M mode at
+/* Sets up an RV64IMAFDC hart with M, S and U modes and the given id; reset enters M mode at
  * reset_pc. The bus is copied; bus->ops may be NULL when every access goes to RAM windows. */
 void riscv_cpu_init(RiscvCPU *cpu, uint64_t hartid, uint64_t reset_pc, const RiscvBus *bus);
 /* Architectural reset: M mode, mstatus.MIE=0, pc=reset_pc, registers and counters 0. */

@@ -73,11 +73,27 @@ static void riscv_update_stip(RiscvCPU *cpu)
     }
 }
 
+static bool riscv_fs_enabled(const CPURISCVState *env)
+{
+    return (env->mstatus & RISCV_MSTATUS_FS) != 0;
+}
+
 static bool riscv_csr_read(RiscvCPU *cpu, unsigned csrno, uint64_t *val)
 {
     CPURISCVState *env = &cpu->env;
 
     switch (csrno) {
+    case RISCV_CSR_FFLAGS:
+    case RISCV_CSR_FRM:
+    case RISCV_CSR_FCSR:
+        /* With FS = Off the FP state is inaccessible. */
+        if (!riscv_fs_enabled(env)) {
+            return false;
+        }
+        *val = csrno == RISCV_CSR_FFLAGS ? env->fflags
+               : csrno == RISCV_CSR_FRM  ? env->frm
+                                         : env->frm << 5 | env->fflags;
+        return true;
     case RISCV_CSR_MSTATUS:
         *val = riscv_mstatus_with_sd(env->mstatus);
         return true;
@@ -189,7 +205,8 @@ static bool riscv_csr_read(RiscvCPU *cpu, unsigned csrno, uint64_t *val)
     case RISCV_CSR_MHARTID:
         *val = env->mhartid;
         return true;
-    case RISCV_CSR_MVENDORID: /* 0: not a commercial implementation */
+    case RISCV_CSR_MCOUNTINHIBIT: /* WARL, every bit hardwired to 0: counters always count */
+    case RISCV_CSR_MVENDORID:     /* 0: not a commercial implementation */
     case RISCV_CSR_MARCHID:
     case RISCV_CSR_MIMPID:
     case RISCV_CSR_MCONFIGPTR: /* no configuration structure */
@@ -309,6 +326,19 @@ static void riscv_csr_write(RiscvCPU *cpu, unsigned csrno, uint64_t val)
     CPURISCVState *env = &cpu->env;
 
     switch (csrno) {
+    case RISCV_CSR_FFLAGS:
+        env->fflags = val & 0x1f;
+        env->mstatus |= RISCV_MSTATUS_FS; /* Dirty */
+        break;
+    case RISCV_CSR_FRM:
+        env->frm = val & 7; /* reserved modes are kept: FP instructions using them trap */
+        env->mstatus |= RISCV_MSTATUS_FS;
+        break;
+    case RISCV_CSR_FCSR:
+        env->fflags = val & 0x1f;
+        env->frm = (val >> 5) & 7;
+        env->mstatus |= RISCV_MSTATUS_FS;
+        break;
     case RISCV_CSR_MSTATUS:
         env->mstatus = riscv_mstatus_legalize(env, val);
         break;

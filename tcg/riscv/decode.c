@@ -1,5 +1,5 @@
 /*
- * RISC-V instruction decoder: 32-bit RV64IMA/Zicsr/Zifencei encodings and the RV64C
+ * RISC-V instruction decoder: 32-bit RV64IMAFD/Zicsr/Zifencei encodings and the RV64C
  * compressed set, each expanded to its base instruction. Reserved encodings are illegal.
  */
 #include "tcg/riscv/decode.h"
@@ -265,6 +265,109 @@ static bool decode_system(uint32_t w, RiscvInsn *insn, unsigned rd, unsigned rs1
     }
 }
 
+/* ---- F and D ---- */
+
+static bool decode_fp_rm(RiscvInsn *insn, RiscvOp op, unsigned rd, unsigned rs1, unsigned rs2,
+                         unsigned rm)
+{
+    insn->rm = rm;
+    return insn_set(insn, op, rd, rs1, rs2, 0);
+}
+
+static bool decode_op_fp(uint32_t w, RiscvInsn *insn, unsigned rd, unsigned rs1, unsigned rs2)
+{
+    unsigned funct7 = bits(w, 31, 25), rm = bits(w, 14, 12);
+    unsigned fmt = funct7 & 3, funct5 = funct7 >> 2;
+    /* S and D variants are adjacent in RiscvOp: add fmt (0 = S, 1 = D). */
+#define FP(name) (RiscvOp)(RISCV_OP_##name##_S + fmt)
+
+    if (fmt > 1) {
+        return insn_illegal(insn);
+    }
+    switch (funct5) {
+    case 0x00:
+        return decode_fp_rm(insn, FP(FADD), rd, rs1, rs2, rm);
+    case 0x01:
+        return decode_fp_rm(insn, FP(FSUB), rd, rs1, rs2, rm);
+    case 0x02:
+        return decode_fp_rm(insn, FP(FMUL), rd, rs1, rs2, rm);
+    case 0x03:
+        return decode_fp_rm(insn, FP(FDIV), rd, rs1, rs2, rm);
+    case 0x0b:
+        if (rs2 != 0) {
+            return insn_illegal(insn);
+        }
+        return decode_fp_rm(insn, FP(FSQRT), rd, rs1, 0, rm);
+    case 0x04: {
+        static const RiscvOp ops[3] = {RISCV_OP_FSGNJ_S, RISCV_OP_FSGNJN_S, RISCV_OP_FSGNJX_S};
+        if (rm > 2) {
+            return insn_illegal(insn);
+        }
+        return decode_fp_rm(insn, (RiscvOp)(ops[rm] + fmt), rd, rs1, rs2, 0);
+    }
+    case 0x05:
+        if (rm > 1) {
+            return insn_illegal(insn);
+        }
+        return decode_fp_rm(insn, rm ? FP(FMAX) : FP(FMIN), rd, rs1, rs2, 0);
+    case 0x08:
+        /* fcvt.s.d (fmt S, rs2 = 1) and fcvt.d.s (fmt D, rs2 = 0). */
+        if (rs2 != (fmt ? 0u : 1u)) {
+            return insn_illegal(insn);
+        }
+        return decode_fp_rm(insn, fmt ? RISCV_OP_FCVT_D_S : RISCV_OP_FCVT_S_D, rd, rs1, 0, rm);
+    case 0x14: {
+        static const RiscvOp ops[3] = {RISCV_OP_FLE_S, RISCV_OP_FLT_S, RISCV_OP_FEQ_S};
+        if (rm > 2) {
+            return insn_illegal(insn);
+        }
+        return decode_fp_rm(insn, (RiscvOp)(ops[rm] + fmt), rd, rs1, rs2, 0);
+    }
+    case 0x18: {
+        static const RiscvOp ops[4] = {RISCV_OP_FCVT_W_S, RISCV_OP_FCVT_WU_S, RISCV_OP_FCVT_L_S,
+                                       RISCV_OP_FCVT_LU_S};
+        if (rs2 > 3) {
+            return insn_illegal(insn);
+        }
+        return decode_fp_rm(insn, (RiscvOp)(ops[rs2] + fmt), rd, rs1, 0, rm);
+    }
+    case 0x1a: {
+        static const RiscvOp ops[4] = {RISCV_OP_FCVT_S_W, RISCV_OP_FCVT_S_WU, RISCV_OP_FCVT_S_L,
+                                       RISCV_OP_FCVT_S_LU};
+        if (rs2 > 3) {
+            return insn_illegal(insn);
+        }
+        return decode_fp_rm(insn, (RiscvOp)(ops[rs2] + fmt), rd, rs1, 0, rm);
+    }
+    case 0x1c:
+        if (rs2 != 0 || rm > 1) {
+            return insn_illegal(insn);
+        }
+        return decode_fp_rm(insn, rm ? FP(FCLASS) : (fmt ? RISCV_OP_FMV_X_D : RISCV_OP_FMV_X_W),
+                            rd, rs1, 0, 0);
+    case 0x1e:
+        if (rs2 != 0 || rm != 0) {
+            return insn_illegal(insn);
+        }
+        return decode_fp_rm(insn, fmt ? RISCV_OP_FMV_D_X : RISCV_OP_FMV_W_X, rd, rs1, 0, 0);
+    default:
+        return insn_illegal(insn);
+    }
+#undef FP
+}
+
+static bool decode_fmadd(uint32_t w, RiscvInsn *insn, RiscvOp base, unsigned rd, unsigned rs1,
+                         unsigned rs2)
+{
+    unsigned fmt = bits(w, 26, 25);
+
+    if (fmt > 1) {
+        return insn_illegal(insn);
+    }
+    insn->rs3 = bits(w, 31, 27);
+    return decode_fp_rm(insn, (RiscvOp)(base + fmt), rd, rs1, rs2, bits(w, 14, 12));
+}
+
 static bool decode32(uint32_t w, RiscvInsn *insn)
 {
     unsigned rd = bits(w, 11, 7), rs1 = bits(w, 19, 15), rs2 = bits(w, 24, 20);
@@ -328,6 +431,26 @@ static bool decode32(uint32_t w, RiscvInsn *insn)
         return insn_illegal(insn);
     case 0x73:
         return decode_system(w, insn, rd, rs1);
+    case 0x07:
+        if (funct3 != 2 && funct3 != 3) {
+            return insn_illegal(insn);
+        }
+        return insn_set(insn, funct3 == 2 ? RISCV_OP_FLW : RISCV_OP_FLD, rd, rs1, 0, imm_i(w));
+    case 0x27:
+        if (funct3 != 2 && funct3 != 3) {
+            return insn_illegal(insn);
+        }
+        return insn_set(insn, funct3 == 2 ? RISCV_OP_FSW : RISCV_OP_FSD, 0, rs1, rs2, imm_s(w));
+    case 0x43:
+        return decode_fmadd(w, insn, RISCV_OP_FMADD_S, rd, rs1, rs2);
+    case 0x47:
+        return decode_fmadd(w, insn, RISCV_OP_FMSUB_S, rd, rs1, rs2);
+    case 0x4b:
+        return decode_fmadd(w, insn, RISCV_OP_FNMSUB_S, rd, rs1, rs2);
+    case 0x4f:
+        return decode_fmadd(w, insn, RISCV_OP_FNMADD_S, rd, rs1, rs2);
+    case 0x53:
+        return decode_op_fp(w, insn, rd, rs1, rs2);
     default:
         return insn_illegal(insn);
     }
@@ -358,13 +481,17 @@ static bool decode_c0(uint32_t h, RiscvInsn *insn)
     }
     case 2: /* c.lw */
         return insn_set(insn, RISCV_OP_LW, rdp, rs1p, 0, lw_off);
+    case 1: /* c.fld */
+        return insn_set(insn, RISCV_OP_FLD, rdp, rs1p, 0, ld_off);
     case 3: /* c.ld */
         return insn_set(insn, RISCV_OP_LD, rdp, rs1p, 0, ld_off);
+    case 5: /* c.fsd */
+        return insn_set(insn, RISCV_OP_FSD, 0, rs1p, rdp, ld_off);
     case 6: /* c.sw */
         return insn_set(insn, RISCV_OP_SW, 0, rs1p, rdp, lw_off);
     case 7: /* c.sd */
         return insn_set(insn, RISCV_OP_SD, 0, rs1p, rdp, ld_off);
-    default: /* c.fld, c.fsd (no D extension), reserved */
+    default: /* reserved */
         return insn_illegal(insn);
     }
 }
@@ -459,6 +586,11 @@ static bool decode_c2(uint32_t h, RiscvInsn *insn)
         }
         return insn_set(insn, RISCV_OP_LW, rd, 2, 0,
                         bits(h, 12, 12) << 5 | bits(h, 6, 4) << 2 | bits(h, 3, 2) << 6);
+    case 1: /* c.fldsp */
+        return insn_set(insn, RISCV_OP_FLD, rd, 2, 0,
+                        bits(h, 12, 12) << 5 | bits(h, 6, 5) << 3 | bits(h, 4, 2) << 6);
+    case 5: /* c.fsdsp */
+        return insn_set(insn, RISCV_OP_FSD, 0, 2, rs2, bits(h, 12, 10) << 3 | bits(h, 9, 7) << 6);
     case 3: /* c.ldsp */
         if (rd == 0) {
             return insn_illegal(insn);
@@ -486,7 +618,7 @@ static bool decode_c2(uint32_t h, RiscvInsn *insn)
         return insn_set(insn, RISCV_OP_SW, 0, 2, rs2, bits(h, 12, 9) << 2 | bits(h, 8, 7) << 6);
     case 7: /* c.sdsp */
         return insn_set(insn, RISCV_OP_SD, 0, 2, rs2, bits(h, 12, 10) << 3 | bits(h, 9, 7) << 6);
-    default: /* c.fldsp, c.fsdsp */
+    default:
         return insn_illegal(insn);
     }
 }
@@ -568,6 +700,39 @@ const char *riscv_op_name(RiscvOp op)
         [RISCV_OP_CSRRW] = "csrrw",     [RISCV_OP_CSRRS] = "csrrs",
         [RISCV_OP_CSRRC] = "csrrc",     [RISCV_OP_CSRRWI] = "csrrwi",
         [RISCV_OP_CSRRSI] = "csrrsi",   [RISCV_OP_CSRRCI] = "csrrci",
+#define RISCV_FP_NAME(op, str) [RISCV_OP_##op] = str,
+        RISCV_FP_NAME(FLW, "flw") RISCV_FP_NAME(FLD, "fld") RISCV_FP_NAME(FSW, "fsw")
+        RISCV_FP_NAME(FSD, "fsd")
+        RISCV_FP_NAME(FMADD_S, "fmadd.s") RISCV_FP_NAME(FMADD_D, "fmadd.d")
+        RISCV_FP_NAME(FMSUB_S, "fmsub.s") RISCV_FP_NAME(FMSUB_D, "fmsub.d")
+        RISCV_FP_NAME(FNMSUB_S, "fnmsub.s") RISCV_FP_NAME(FNMSUB_D, "fnmsub.d")
+        RISCV_FP_NAME(FNMADD_S, "fnmadd.s") RISCV_FP_NAME(FNMADD_D, "fnmadd.d")
+        RISCV_FP_NAME(FADD_S, "fadd.s") RISCV_FP_NAME(FADD_D, "fadd.d")
+        RISCV_FP_NAME(FSUB_S, "fsub.s") RISCV_FP_NAME(FSUB_D, "fsub.d")
+        RISCV_FP_NAME(FMUL_S, "fmul.s") RISCV_FP_NAME(FMUL_D, "fmul.d")
+        RISCV_FP_NAME(FDIV_S, "fdiv.s") RISCV_FP_NAME(FDIV_D, "fdiv.d")
+        RISCV_FP_NAME(FSQRT_S, "fsqrt.s") RISCV_FP_NAME(FSQRT_D, "fsqrt.d")
+        RISCV_FP_NAME(FSGNJ_S, "fsgnj.s") RISCV_FP_NAME(FSGNJ_D, "fsgnj.d")
+        RISCV_FP_NAME(FSGNJN_S, "fsgnjn.s") RISCV_FP_NAME(FSGNJN_D, "fsgnjn.d")
+        RISCV_FP_NAME(FSGNJX_S, "fsgnjx.s") RISCV_FP_NAME(FSGNJX_D, "fsgnjx.d")
+        RISCV_FP_NAME(FMIN_S, "fmin.s") RISCV_FP_NAME(FMIN_D, "fmin.d")
+        RISCV_FP_NAME(FMAX_S, "fmax.s") RISCV_FP_NAME(FMAX_D, "fmax.d")
+        RISCV_FP_NAME(FEQ_S, "feq.s") RISCV_FP_NAME(FEQ_D, "feq.d")
+        RISCV_FP_NAME(FLT_S, "flt.s") RISCV_FP_NAME(FLT_D, "flt.d")
+        RISCV_FP_NAME(FLE_S, "fle.s") RISCV_FP_NAME(FLE_D, "fle.d")
+        RISCV_FP_NAME(FCVT_W_S, "fcvt.w.s") RISCV_FP_NAME(FCVT_W_D, "fcvt.w.d")
+        RISCV_FP_NAME(FCVT_WU_S, "fcvt.wu.s") RISCV_FP_NAME(FCVT_WU_D, "fcvt.wu.d")
+        RISCV_FP_NAME(FCVT_L_S, "fcvt.l.s") RISCV_FP_NAME(FCVT_L_D, "fcvt.l.d")
+        RISCV_FP_NAME(FCVT_LU_S, "fcvt.lu.s") RISCV_FP_NAME(FCVT_LU_D, "fcvt.lu.d")
+        RISCV_FP_NAME(FCVT_S_W, "fcvt.s.w") RISCV_FP_NAME(FCVT_D_W, "fcvt.d.w")
+        RISCV_FP_NAME(FCVT_S_WU, "fcvt.s.wu") RISCV_FP_NAME(FCVT_D_WU, "fcvt.d.wu")
+        RISCV_FP_NAME(FCVT_S_L, "fcvt.s.l") RISCV_FP_NAME(FCVT_D_L, "fcvt.d.l")
+        RISCV_FP_NAME(FCVT_S_LU, "fcvt.s.lu") RISCV_FP_NAME(FCVT_D_LU, "fcvt.d.lu")
+        RISCV_FP_NAME(FMV_X_W, "fmv.x.w") RISCV_FP_NAME(FMV_X_D, "fmv.x.d")
+        RISCV_FP_NAME(FCLASS_S, "fclass.s") RISCV_FP_NAME(FCLASS_D, "fclass.d")
+        RISCV_FP_NAME(FMV_W_X, "fmv.w.x") RISCV_FP_NAME(FMV_D_X, "fmv.d.x")
+        RISCV_FP_NAME(FCVT_S_D, "fcvt.s.d") RISCV_FP_NAME(FCVT_D_S, "fcvt.d.s")
+#undef RISCV_FP_NAME
     };
 
     if ((unsigned)op >= RISCV_OP__COUNT || !names[op]) {
@@ -584,6 +749,11 @@ bool riscv_op_is_branch(RiscvOp op)
 bool riscv_op_is_load(RiscvOp op)
 {
     return op >= RISCV_OP_LB && op <= RISCV_OP_LWU;
+}
+
+bool riscv_op_is_fp(RiscvOp op)
+{
+    return op >= RISCV_OP_FLW && op <= RISCV_OP_FCVT_D_S;
 }
 
 bool riscv_op_is_store(RiscvOp op)
@@ -605,9 +775,13 @@ unsigned riscv_op_mem_size(RiscvOp op)
     case RISCV_OP_LW:
     case RISCV_OP_LWU:
     case RISCV_OP_SW:
+    case RISCV_OP_FLW:
+    case RISCV_OP_FSW:
         return 4;
     case RISCV_OP_LD:
     case RISCV_OP_SD:
+    case RISCV_OP_FLD:
+    case RISCV_OP_FSD:
         return 8;
     default:
         if (op >= RISCV_OP_LR_W && op <= RISCV_OP_AMOMAXU_W) {

@@ -1,5 +1,5 @@
 /*
- * RISC-V instruction decoder (RV64IMAC, Zicsr, Zifencei, M-mode system instructions).
+ * RISC-V instruction decoder (RV64IMAFDC, Zicsr, Zifencei, privileged instructions).
  * Compressed instructions are expanded to the base instruction they stand for, so the
  * interpreter and the translator handle one form of each operation.
  */
@@ -26,7 +26,21 @@
     X(AMOMIN_D) X(AMOMAX_D) X(AMOMINU_D) X(AMOMAXU_D)                                          \
     X(FENCE) X(FENCE_I)                                                                        \
     X(ECALL) X(EBREAK) X(MRET) X(SRET) X(WFI) X(SFENCE_VMA)                                                          \
-    X(CSRRW) X(CSRRS) X(CSRRC) X(CSRRWI) X(CSRRSI) X(CSRRCI)
+    X(CSRRW) X(CSRRS) X(CSRRC) X(CSRRWI) X(CSRRSI) X(CSRRCI)                                   \
+    X(FLW) X(FLD) X(FSW) X(FSD)                                                                \
+    X(FMADD_S) X(FMADD_D) X(FMSUB_S) X(FMSUB_D) X(FNMSUB_S) X(FNMSUB_D)                        \
+    X(FNMADD_S) X(FNMADD_D)                                                                    \
+    X(FADD_S) X(FADD_D) X(FSUB_S) X(FSUB_D) X(FMUL_S) X(FMUL_D) X(FDIV_S) X(FDIV_D)            \
+    X(FSQRT_S) X(FSQRT_D)                                                                      \
+    X(FSGNJ_S) X(FSGNJ_D) X(FSGNJN_S) X(FSGNJN_D) X(FSGNJX_S) X(FSGNJX_D)                      \
+    X(FMIN_S) X(FMIN_D) X(FMAX_S) X(FMAX_D)                                                    \
+    X(FEQ_S) X(FEQ_D) X(FLT_S) X(FLT_D) X(FLE_S) X(FLE_D)                                      \
+    X(FCVT_W_S) X(FCVT_W_D) X(FCVT_WU_S) X(FCVT_WU_D)                                          \
+    X(FCVT_L_S) X(FCVT_L_D) X(FCVT_LU_S) X(FCVT_LU_D)                                          \
+    X(FCVT_S_W) X(FCVT_D_W) X(FCVT_S_WU) X(FCVT_D_WU)                                          \
+    X(FCVT_S_L) X(FCVT_D_L) X(FCVT_S_LU) X(FCVT_D_LU)                                          \
+    X(FMV_X_W) X(FMV_X_D) X(FCLASS_S) X(FCLASS_D) X(FMV_W_X) X(FMV_D_X)                        \
+    X(FCVT_S_D) X(FCVT_D_S)
 
 typedef enum RiscvOp {
     RISCV_OP_ILLEGAL,
@@ -43,6 +57,8 @@ typedef struct RiscvInsn {
     bool aq, rl;  /* A extension ordering bits */
     int64_t imm;  /* sign-extended immediate, shift amount, or the zimm of csrr*i */
     uint16_t csr; /* CSR number of Zicsr instructions */
+    uint8_t rs3;  /* F/D fused multiply-add: the addend */
+    uint8_t rm;   /* F/D rounding mode field (funct3) */
     uint32_t raw; /* the instruction bits as fetched (16 bits for compressed) */
 } RiscvInsn;
 
@@ -64,7 +80,9 @@ const char *riscv_op_name(RiscvOp op);
 bool riscv_op_is_branch(RiscvOp op);
 bool riscv_op_is_load(RiscvOp op);
 bool riscv_op_is_store(RiscvOp op);
-/* Access size in bytes of a load, store, LR/SC or AMO. */
+/* F/D: any instruction of the F or D extension (loads and stores included). */
+bool riscv_op_is_fp(RiscvOp op);
+/* Access size in bytes of a load, store, LR/SC, AMO or FP load/store. */
 unsigned riscv_op_mem_size(RiscvOp op);
 
 #endif

@@ -4,6 +4,8 @@
  */
 #include "tcg/riscv/interp.h"
 
+#include "tcg/riscv/fpu.h"
+
 static inline int64_t sext32(uint64_t v)
 {
     return (int64_t)(int32_t)(uint32_t)v;
@@ -323,6 +325,41 @@ static RiscvExecResult exec_atomic(RiscvCPU *cpu, const RiscvInsn *insn, RiscvTr
     return RISCV_EXEC_OK;
 }
 
+static RiscvExecResult exec_fp(RiscvCPU *cpu, const RiscvInsn *insn, RiscvTrap *trap)
+{
+    CPURISCVState *env = &cpu->env;
+    uint64_t addr = env->x[insn->rs1] + (uint64_t)insn->imm;
+    unsigned size = riscv_op_mem_size(insn->op);
+    uint64_t v;
+
+    if (!(env->mstatus & RISCV_MSTATUS_FS)) {
+        return exec_trap(trap, RISCV_EXCP_ILLEGAL_INSN, insn->raw);
+    }
+    switch (insn->op) {
+    case RISCV_OP_FLW:
+    case RISCV_OP_FLD:
+        if (!riscv_mem_load(cpu, addr, size, &v, trap)) {
+            return RISCV_EXEC_TRAP;
+        }
+        env->f[insn->rd] = size == 4 ? riscv_fp_box_s((uint32_t)v) : v;
+        riscv_fp_set_dirty(env);
+        break;
+    case RISCV_OP_FSW:
+    case RISCV_OP_FSD:
+        if (!riscv_mem_store(cpu, addr, size, env->f[insn->rs2], trap)) {
+            return RISCV_EXEC_TRAP;
+        }
+        break;
+    default:
+        if (!riscv_fp_exec(env, insn->op, insn->rd, insn->rs1, insn->rs2, insn->rs3, insn->rm)) {
+            return exec_trap(trap, RISCV_EXCP_ILLEGAL_INSN, insn->raw);
+        }
+        break;
+    }
+    env->pc += insn->len;
+    return RISCV_EXEC_OK;
+}
+
 RiscvExecResult riscv_interp_exec(RiscvCPU *cpu, const RiscvInsn *insn, RiscvTrap *trap)
 {
     CPURISCVState *env = &cpu->env;
@@ -426,6 +463,9 @@ RiscvExecResult riscv_interp_exec(RiscvCPU *cpu, const RiscvInsn *insn, RiscvTra
     default:
         if (insn->op >= RISCV_OP_LR_W && insn->op <= RISCV_OP_AMOMAXU_D) {
             return exec_atomic(cpu, insn, trap);
+        }
+        if (riscv_op_is_fp(insn->op)) {
+            return exec_fp(cpu, insn, trap);
         }
         return exec_trap(trap, RISCV_EXCP_ILLEGAL_INSN, insn->raw);
     }

@@ -6,6 +6,7 @@
 #include "tcg/riscv/translate.h"
 
 #include "tcg/riscv/decode.h"
+#include "tcg/riscv/fpu.h"
 #include "tcg/riscv/interp.h"
 #include "tcg/tcg-op.h"
 #include "util/error.h"
@@ -13,11 +14,13 @@
 /*
  * TB flags: everything translation depends on. The privilege level (bits 0-1), the
  * privilege of loads and stores, which is also their MMU index (bits 2-3: differs under
- * mstatus.MPRV), and TCG_TB_FLAG_PHYS when fetches are not translated (M mode, or
+ * mstatus.MPRV), the FS state (bits 4-5), and TCG_TB_FLAG_PHYS when fetches are not translated (M mode, or
  * satp.MODE = Bare), which lets blocks chain across pages.
  */
 #define RISCV_TB_FLAGS_PRIV_MASK 3u
 #define RISCV_TB_FLAGS_DATA_SHIFT 2
+#define RISCV_TB_FLAG_FS_ON (1u << 4)    /* mstatus.FS != Off: FP instructions legal */
+#define RISCV_TB_FLAG_FS_DIRTY (1u << 5) /* FS = Dirty: FP writes need not mark it */
 #define RISCV_MMU_IDX(priv) ((unsigned)(priv))
 
 struct RiscvTcg {
@@ -41,6 +44,7 @@ typedef struct DisasContext {
     RiscvPriv priv;
     unsigned mmu_idx; /* loads and stores: the data privilege */
     bool paged;       /* fetches go through page tables: no block spans pages */
+    uint32_t flags;
     uint64_t pc;      /* the instruction being translated */
     uint64_t next_pc; /* the one after it */
     /* Retired instructions of this block not yet added to minstret/mcycle. Counters are
@@ -103,14 +107,12 @@ static void riscv_tcg_note_store(RiscvCPU *cpu, uint64_t vaddr, unsigned size)
         !riscv_mem_data_paddr(cpu, vaddr + size - 1, RISCV_ACCESS_WRITE, &last)) {
         return;
     }
+    /* The two pages of an access that crosses one need not be contiguous. */
     if (tcg_tb_page_has_code(cpu->tcg.jit, first)) {
-        tcg_tb_invalidate_phys_range(cpu->tcg.jit, first, first + 1);
-        tcg_tb_invalidate_phys_range(cpu->tcg.jit, first, (first | ~TCG_PAGE_MASK) + 1 <
-                                                                   first + size
-                                                               ? (first | ~TCG_PAGE_MASK) + 1
-                                                               : first + size);
+        uint64_t page_end = (first & TCG_PAGE_MASK) + TCG_PAGE_SIZE;
+
+        tcg_tb_invalidate_phys_range(cpu->tcg.jit, first, MIN(first + size, page_end));
     }
-    /* The part on a second page, when the store crosses one. */
     if ((last & TCG_PAGE_MASK) != (first & TCG_PAGE_MASK) &&
         tcg_tb_page_has_code(cpu->tcg.jit, last)) {
         tcg_tb_invalidate_phys_range(cpu->tcg.jit, last & TCG_PAGE_MASK, last + 1);
@@ -236,7 +238,7 @@ static void helper_exec_one(void *env)
         }
         cpu->env.minstret++;
         cpu->env.mcycle++;
-        if (riscv_op_is_store(insn.op)) {
+        if (riscv_op_is_store(insn.op) || insn.op == RISCV_OP_FSW || insn.op == RISCV_OP_FSD) {
             riscv_tcg_note_store(cpu, addr, riscv_op_mem_size(insn.op));
         } else if (insn.op >= RISCV_OP_SC_W && insn.op <= RISCV_OP_AMOMAXU_D &&
                    insn.op != RISCV_OP_LR_D) {
@@ -250,6 +252,19 @@ static void helper_exec_one(void *env)
         }
     }
     riscv_tcg_after_csr_write(cpu, satp, mstatus);
+}
+
+/* F/D instructions other than loads and stores. packed: op | rd << 8 | rs1 << 16 |
+ * rs2 << 24 | rs3 << 32 | rm << 40. */
+static void helper_fp(void *env, uint64_t packed, uint64_t raw)
+{
+    RiscvCPU *cpu = riscv_cpu_of(env);
+
+    if (!riscv_fp_exec(&cpu->env, (RiscvOp)(packed & 0xff), (packed >> 8) & 31,
+                       (packed >> 16) & 31, (packed >> 24) & 31, (packed >> 32) & 31,
+                       (packed >> 40) & 7)) {
+        riscv_tcg_raise(cpu, (RiscvTrap){RISCV_EXCP_ILLEGAL_INSN, raw}, 0);
+    }
 }
 
 static void helper_fence(void *env)
@@ -402,6 +417,57 @@ static void gen_load_store(DisasContext *dc, const RiscvInsn *insn)
         tcg_gen_qemu_ld(dc->s, dest(dc, insn->rd), addr, mmu_idx, riscv_memop(insn->op));
     } else {
         tcg_gen_qemu_st(dc->s, gpr(dc, insn->rs2), addr, mmu_idx, riscv_memop(insn->op));
+    }
+}
+
+static void gen_fp(DisasContext *dc, const RiscvInsn *insn)
+{
+    TCGContext *s = dc->s;
+
+    if (!(dc->flags & RISCV_TB_FLAG_FS_ON)) {
+        gen_raise(dc, RISCV_EXCP_ILLEGAL_INSN, insn->raw);
+        return;
+    }
+    switch (insn->op) {
+    case RISCV_OP_FLW:
+    case RISCV_OP_FLD: {
+        TCGv addr = tcg_temp_new(s), v = tcg_temp_new(s);
+
+        tcg_gen_addi(s, addr, gpr(dc, insn->rs1), insn->imm);
+        tcg_gen_qemu_ld(s, v, addr, dc->mmu_idx, insn->op == RISCV_OP_FLW ? MO_UL : MO_UQ);
+        if (insn->op == RISCV_OP_FLW) {
+            tcg_gen_ori(s, v, v, (int64_t)UINT64_C(0xffffffff00000000)); /* NaN-box */
+        }
+        tcg_gen_st64(s, v, TCG_ENV, offsetof(RiscvCPU, env.f[insn->rd]));
+        if (!(dc->flags & RISCV_TB_FLAG_FS_DIRTY)) {
+            TCGv st = tcg_temp_new(s);
+            tcg_gen_ld64(s, st, TCG_ENV, offsetof(RiscvCPU, env.mstatus));
+            tcg_gen_ori(s, st, st, (int64_t)RISCV_MSTATUS_FS);
+            tcg_gen_st64(s, st, TCG_ENV, offsetof(RiscvCPU, env.mstatus));
+        }
+        return;
+    }
+    case RISCV_OP_FSW:
+    case RISCV_OP_FSD: {
+        TCGv addr = tcg_temp_new(s), v = tcg_temp_new(s);
+
+        tcg_gen_addi(s, addr, gpr(dc, insn->rs1), insn->imm);
+        tcg_gen_ld64(s, v, TCG_ENV, offsetof(RiscvCPU, env.f[insn->rs2]));
+        tcg_gen_qemu_st(s, v, addr, dc->mmu_idx, insn->op == RISCV_OP_FSW ? MO_UL : MO_UQ);
+        return;
+    }
+    default: {
+        uint64_t packed = (uint64_t)insn->op | (uint64_t)insn->rd << 8 |
+                          (uint64_t)insn->rs1 << 16 | (uint64_t)insn->rs2 << 24 |
+                          (uint64_t)insn->rs3 << 32 | (uint64_t)insn->rm << 40;
+        TCGv args[3] = {TCG_ENV, tcg_constant(s, (int64_t)packed), tcg_constant(s, insn->raw)};
+
+        /* The helper may raise (reserved rounding mode) and reads/writes x registers. */
+        tcg_gen_movi(s, dc->g->pc, (int64_t)dc->pc);
+        gen_sync_counters(dc, 0);
+        gen_call(dc, (void *)helper_fp, 0, (TCGv){0}, 3, args);
+        return;
+    }
     }
 }
 
@@ -600,6 +666,8 @@ static void gen_insn(DisasContext *dc, const RiscvInsn *insn)
         gen_load_store(dc, insn);
     } else if (insn->op >= RISCV_OP_LR_W && insn->op <= RISCV_OP_AMOMAXU_D) {
         gen_atomic(dc, insn);
+    } else if (riscv_op_is_fp(insn->op)) {
+        gen_fp(dc, insn);
     } else {
         gen_system(dc, insn);
     }
@@ -635,6 +703,7 @@ uint32_t riscv_tcg_translate_block(TCGContext *s, void *env, uint64_t pc, uint32
         .priv = (RiscvPriv)(flags & RISCV_TB_FLAGS_PRIV_MASK),
         .mmu_idx = RISCV_MMU_IDX((flags >> RISCV_TB_FLAGS_DATA_SHIFT) & RISCV_TB_FLAGS_PRIV_MASK),
         .paged = !(flags & TCG_TB_FLAG_PHYS),
+        .flags = flags,
         .pc = pc,
     };
 
@@ -724,6 +793,12 @@ static void riscv_tcg_get_tb_cpu_state(void *env, uint64_t *pc, uint32_t *flags)
     *flags = (uint32_t)cpu->env.priv |
              (uint32_t)riscv_cpu_data_priv(&cpu->env) << RISCV_TB_FLAGS_DATA_SHIFT |
              (riscv_cpu_fetch_paged(&cpu->env) ? 0 : TCG_TB_FLAG_PHYS);
+    if (cpu->env.mstatus & RISCV_MSTATUS_FS) {
+        *flags |= RISCV_TB_FLAG_FS_ON;
+    }
+    if ((cpu->env.mstatus & RISCV_MSTATUS_FS) == RISCV_MSTATUS_FS) {
+        *flags |= RISCV_TB_FLAG_FS_DIRTY;
+    }
 }
 
 /* Translates pc for a fetch (page tables, PMP); raises the fetch fault if it cannot. */

@@ -6,10 +6,8 @@ guest running, excluding guest RAM. Booting Linux to init is measured only where
 guest code at hardware speed (the speed probe says so); otherwise the bench says why."""
 
 import argparse
-import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -17,41 +15,6 @@ import tempfile
 import time
 
 RAM = 128 << 20
-
-
-class Qmp:
-    def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX)
-        self.sock.connect(path)
-        self.file = self.sock.makefile("rwb")
-        self.events = []
-        self.file.readline()
-        self.cmd("qmp_capabilities")
-
-    def cmd(self, name, args=None):
-        req = {"execute": name, **({"arguments": args} if args is not None else {})}
-        self.file.write(json.dumps(req).encode())
-        self.file.flush()
-        while True:
-            msg = json.loads(self.file.readline())
-            if "event" in msg:
-                self.events.append(msg)
-            elif "error" in msg:
-                raise RuntimeError(f"{name}: {msg['error']['desc']}")
-            else:
-                return msg["return"]
-
-    def wait_event(self, name, timeout=60):
-        deadline = time.monotonic() + timeout
-        while True:
-            for ev in self.events:
-                if ev["event"] == name:
-                    self.events.remove(ev)
-                    return ev
-            if time.monotonic() > deadline:
-                raise TimeoutError(name)
-            self.cmd("query-status")  # collects events that came meanwhile
-            time.sleep(0.001)
 
 
 def rss_without_ram(pid):
@@ -70,33 +33,34 @@ def rss_without_ram(pid):
 
 
 def hull_figures(hulld, guests, workdir):
+    import hull
+
     sock = os.path.join(workdir, "kvm.qmp")
     proc = subprocess.Popen([hulld, "--socket", sock], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
-        while not os.path.exists(sock):
-            time.sleep(0.005)
-        q = Qmp(sock)
+        vm = hull.connect_sync(sock, retry=10)
         firsts, exits = [], []
         for _ in range(5):
-            q.cmd("chardev-add", {"id": "c", "backend": {"type": "ringbuf", "data": {}}})
-            q.cmd("machine-create", {"type": "microvm", "accel": "kvm", "memory": RAM,
-                                     "kernel": guests["hello"], "serial": ["c"]})
-            t0 = time.perf_counter()
-            q.cmd("machine-start")
-            while not q.cmd("ringbuf-read", {"device": "c", "size": 1}):
-                pass
-            firsts.append(time.perf_counter() - t0)
-            q.wait_event("SHUTDOWN")
-            exits.append(time.perf_counter() - t0)
-            q.cmd("machine-destroy")
-            q.cmd("chardev-remove", {"id": "c"})
-        q.cmd("machine-create", {"type": "microvm", "accel": "kvm", "memory": RAM,
-                                 "kernel": guests["spin"]})
-        q.cmd("machine-start")
+            vm.chardev_add(id="c", backend={"type": "ringbuf", "data": {}})
+            vm.machine_create(type="microvm", accel="kvm", memory=RAM,
+                              kernel=guests["hello"], serial=["c"])
+            with vm.events("SHUTDOWN") as events:
+                t0 = time.perf_counter()
+                vm.machine_start()
+                while not vm.ringbuf_read(device="c", size=1):
+                    pass
+                firsts.append(time.perf_counter() - t0)
+                events.get(60)
+                exits.append(time.perf_counter() - t0)
+            vm.machine_destroy()
+            vm.chardev_remove(id="c")
+        vm.machine_create(type="microvm", accel="kvm", memory=RAM, kernel=guests["spin"])
+        vm.machine_start()
         time.sleep(0.3)
         rss = rss_without_ram(proc.pid)
-        q.cmd("quit")
+        vm.quit()
+        vm.close()
         proc.wait(10)
         return statistics.median(firsts), statistics.median(exits), rss
     finally:
@@ -133,7 +97,9 @@ def main():
     ap.add_argument("--qemu")
     ap.add_argument("--probe", required=True)
     ap.add_argument("--guests", required=True, help="directory of the PVH test guests")
+    ap.add_argument("--python-dir", required=True, help="where the generated package hull is")
     args = ap.parse_args()
+    sys.path.insert(0, args.python_dir)
     if not os.path.exists("/dev/kvm"):
         print("kvm: skipped: /dev/kvm does not exist")
         return 0

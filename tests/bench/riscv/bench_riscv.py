@@ -10,59 +10,14 @@ to exit (QEMU), each minus the same measure for the empty workload (fixed costs)
 benchmark fails only when a workload computes a wrong result."""
 
 import argparse
-import json
 import math
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-
-
-class Qmp:
-    def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX)
-        self.sock.connect(path)
-        self.file = self.sock.makefile("rwb")
-        self.events = []
-        self.recv()
-        self.cmd("qmp_capabilities")
-
-    def recv(self):
-        line = self.file.readline()
-        if not line:
-            raise EOFError("hulld closed the connection")
-        return json.loads(line)
-
-    def cmd(self, name, args=None):
-        req = {"execute": name}
-        if args is not None:
-            req["arguments"] = args
-        self.file.write(json.dumps(req).encode())
-        self.file.flush()
-        while True:
-            msg = self.recv()
-            if "event" in msg:
-                self.events.append(msg)
-                continue
-            if "error" in msg:
-                raise RuntimeError(f"{name}: {msg['error']['desc']}")
-            return msg["return"]
-
-    def wait_event(self, name, timeout):
-        self.sock.settimeout(timeout)
-        try:
-            while True:
-                for ev in self.events:
-                    if ev["event"] == name:
-                        self.events.remove(ev)
-                        return ev
-                self.events.append(self.recv())
-        finally:
-            self.sock.settimeout(None)
 
 
 def parse_output(text):
@@ -73,40 +28,39 @@ def parse_output(text):
 
 
 class HullRunner:
+    """One hulld for all runs, driven through the generated bindings."""
+
     def __init__(self, hulld, workdir):
+        import hull
+
         self.sock = os.path.join(workdir, "bench.qmp")
         self.proc = subprocess.Popen([hulld, "--socket", self.sock],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while not os.path.exists(self.sock):
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                raise RuntimeError("hulld did not start")
-            time.sleep(0.01)
-        self.qmp = Qmp(self.sock)
+        self.vm = hull.connect_sync(self.sock, retry=10)
 
     def has_virt(self):
-        return any(m["name"] == "virt" for m in self.qmp.cmd("query-machines"))
+        return any(m.name == "virt" for m in self.vm.query_machines())
 
     def run(self, elf):
-        q = self.qmp
-        q.cmd("chardev-add", {"id": "bench", "backend": {"type": "ringbuf",
-                                                         "data": {"size": 65536}}})
-        q.cmd("machine-create", {"type": "virt", "accel": "tcg", "kernel": elf,
-                                 "memory": 128 << 20, "serial": ["bench"]})
-        t0 = time.perf_counter()
-        q.cmd("machine-start")
-        q.wait_event("SHUTDOWN", 600)
-        elapsed = time.perf_counter() - t0
-        status = q.cmd("query-status")
-        out = q.cmd("ringbuf-read", {"device": "bench", "size": 65536})
-        q.cmd("machine-destroy")
-        q.cmd("chardev-remove", {"id": "bench"})
-        ok = status.get("guest-exit-code", 0) == 0
-        return elapsed, out, ok
+        vm = self.vm
+        vm.chardev_add(id="bench", backend={"type": "ringbuf", "data": {"size": 65536}})
+        vm.machine_create(type="virt", accel="tcg", kernel=elf, memory=128 << 20,
+                          serial=["bench"])
+        with vm.events("SHUTDOWN") as events:
+            t0 = time.perf_counter()
+            vm.machine_start()
+            events.get(600)
+            elapsed = time.perf_counter() - t0
+        status = vm.query_status()
+        out = vm.ringbuf_read(device="bench", size=65536)
+        vm.machine_destroy()
+        vm.chardev_remove(id="bench")
+        return elapsed, out, (status.guest_exit_code or 0) == 0
 
     def close(self):
         try:
-            self.qmp.cmd("quit")
+            self.vm.quit()
+            self.vm.close()
         except Exception:
             pass
         self.proc.wait(10)
@@ -130,9 +84,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--hulld", required=True)
     ap.add_argument("--qemu")
+    ap.add_argument("--python-dir", required=True, help="where the generated package hull is")
     ap.add_argument("--repeat", type=int, default=int(os.environ.get("HULL_BENCH_REPEAT", "2")))
     ap.add_argument("elfs", nargs="+")
     args = ap.parse_args()
+    sys.path.insert(0, args.python_dir)
 
     workdir = tempfile.mkdtemp(prefix="hull-bench-rv-")
     hull = HullRunner(args.hulld, workdir)

@@ -29,14 +29,15 @@ def write_file(workdir, name, data):
     return path
 
 
-def elf64(segments, entry):
-    """A minimal RV64 ELF executable: segments is [(paddr, bytes)], one PT_LOAD each."""
+def elf64(segments, entry, memsz=None):
+    """A minimal RV64 ELF executable: segments is [(paddr, bytes)], one PT_LOAD each (with
+    memsz bytes in memory when given)."""
     ehdr_size, phdr_size = 64, 56
     off = ehdr_size + phdr_size * len(segments)
     phdrs, blobs = b"", b""
     for paddr, data in segments:
         phdrs += struct.pack("<IIQQQQQQ", 1, 7, off + len(blobs), paddr, paddr, len(data),
-                             len(data), 4)
+                             memsz or len(data), 4)
         blobs += data
     ident = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)
     ehdr = ident + struct.pack("<HHIQQQIHHHHHH", 2, 243, 1, entry, ehdr_size, 0, 0,
@@ -100,6 +101,33 @@ def test_bad_kernels_are_refused(qmp, workdir, segments, text):
     qmp.cmd("machine-destroy")
     ev, st = run_to_shutdown(qmp, image_path("hello"))
     assert st["guest-exit-code"] == 0
+
+
+def test_zero_fill_is_bounded(qmp, workdir):
+    # 512 MiB of bss in 1 GiB of RAM: refused rather than allocated.
+    path = write_file(workdir, "bss.elf", elf64([(DRAM, FAIL_9)], DRAM, memsz=512 << 20))
+    qmp.cmd("machine-create", {"type": "virt", "accel": "tcg", "kernel": path,
+                               "memory": 1 << 30})
+    assert "zeros" in error_of(qmp.execute("machine-start"))["desc"]
+    qmp.cmd("machine-destroy")
+    # A modest bss is zero-filled: the image runs.
+    path = write_file(workdir, "bss2.elf", elf64([(DRAM, FAIL_9)], DRAM, memsz=1 << 20))
+    ev, st = run_to_shutdown(qmp, path)
+    assert st["guest-exit-code"] == 9
+
+
+def test_kernel_replaced_by_a_fifo(qmp, workdir):
+    # Checked at machine-create, swapped before machine-start: refused without blocking.
+    path = write_file(workdir, "k.bin", FAIL_9)
+    qmp.cmd("machine-create", {"type": "virt", "accel": "tcg", "kernel": path})
+    os.unlink(path)
+    os.mkfifo(path)
+    err = error_of(qmp.execute("machine-start"))
+    assert "not a regular file" in err["desc"]
+    os.unlink(path)
+    err = error_of(qmp.execute("machine-start"))
+    assert "No such file" in err["desc"]
+    assert qmp.cmd("query-status")["status"] == "configuring"
 
 
 def test_damaged_elf_and_empty_kernel(qmp, workdir):

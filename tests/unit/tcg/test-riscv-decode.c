@@ -201,10 +201,6 @@ static const struct {
     {0x4002, "c.lwsp x0"},
     {0x6002, "c.ldsp x0"},
     {0x8002, "c.jr x0"},
-    {0x2000, "c.fld (no D)"},
-    {0xa000, "c.fsd (no D)"},
-    {0x2002, "c.fldsp (no D)"},
-    {0xa002, "c.fsdsp (no D)"},
     {0x8000, "reserved quadrant-0 funct3 100"},
     {0x9c41, "reserved CA form 1-11-10"},
     {0x9c61, "reserved CA form 1-11-11"},
@@ -229,8 +225,19 @@ static const struct {
     {0x000000f3, "ecall with rd != 0"},
     {0x0000200f, "MISC-MEM funct3 2"},
     {0x0000000b, "custom-0"},
-    {0x00000007, "LOAD-FP (no F)"},
-    {0x00000053, "OP-FP (no F)"},
+    {0x00000007, "LOAD-FP funct3 0"},
+    {0x00004007, "LOAD-FP funct3 4 (no Q/Zfh)"},
+    {0x00001027, "STORE-FP funct3 1"},
+    {0x04000053, "OP-FP fmt 2 (no Q)"},
+    {0x06000043, "FMADD fmt 3 (no Q)"},
+    {0x58100053, "fsqrt.s with rs2 != 0"},
+    {0x20003053, "fsgnj funct3 3"},
+    {0x28002053, "fmin/fmax funct3 2"},
+    {0x40000053, "fcvt.s.s (rs2 0 with fmt S)"},
+    {0xa0003053, "fcmp funct3 3"},
+    {0xc0400053, "fcvt.w.s with rs2 4"},
+    {0xe0002053, "fmv.x.w funct3 2"},
+    {0xf0001053, "fmv.w.x funct3 1"},
 };
 
 static void test_illegal_encodings(void)
@@ -286,9 +293,9 @@ static void test_all_compressed_parcels(void)
      * c.li 2048, c.lui/c.addi16sp 2016 (not imm 0), misc-ALU 1920 (not the two reserved
      * CA forms), c.j/c.beqz/c.bnez 3 x 2048; quadrant 2: c.slli 2048, c.lwsp/c.ldsp
      * 2 x 1984 (not rd 0), c.jr/c.mv/c.ebreak/c.jalr/c.add 2047 (not c.jr x0),
-     * c.swsp/c.sdsp 2 x 2048. No floating-point forms.
+     * c.swsp/c.sdsp 2 x 2048. D: c.fld/c.fsd/c.fldsp/c.fsdsp 4 x 2048.
      */
-    g_assert_cmpuint(legal, ==, 10232 + 16160 + 12159);
+    g_assert_cmpuint(legal, ==, 10232 + 16160 + 12159 + 4 * 2048);
 }
 
 static void test_op_names_unique(void)

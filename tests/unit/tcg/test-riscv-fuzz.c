@@ -1,7 +1,9 @@
 /*
- * Differential fuzzer: random valid RV64IMAC sequences (ALU, M, loads/stores and AMOs into
- * a sandbox, forward branches and jumps, CSRs, traps) run on the JIT and on the reference
- * interpreter; registers, counters, trap CSRs and memory must match. Seeded and
+ * Differential fuzzer: random valid RV64IMAFDC sequences (ALU, M, loads/stores and AMOs
+ * into a sandbox, forward branches and jumps, CSRs, traps, F/D arithmetic, conversions and
+ * FP loads/stores with random rounding modes, reserved ones and FS = Off included) run on
+ * the JIT and on the reference interpreter; integer and FP registers, fflags/frm,
+ * counters, trap CSRs and memory must match. Seeded and
  * reproducible: HULL_FUZZ_SEED=<n> picks the first seed, HULL_FUZZ_LONG=1 runs longer.
  */
 #include <glib.h>
@@ -37,6 +39,10 @@ typedef struct Fuzz {
     unsigned fixup[MAX_INSNS];    /* control transfers whose target is chosen at the end */
     unsigned len, nr_fixups;
     bool item_start;
+    bool with_fp; /* this case has F/D instructions */
+    uint64_t fregs[32];
+    uint64_t fcsr;
+    uint64_t fs; /* mstatus.FS */
 } Fuzz;
 
 /* ---- encoders (formats of the unprivileged spec) ---- */
@@ -299,6 +305,58 @@ static void gen_system(Fuzz *f)
     }
 }
 
+/* F and D: OP-FP forms with random formats, rounding modes (5 and 6 are reserved: illegal
+ * instruction) and registers; fused multiply-adds; FP loads and stores into the sandbox. */
+static void gen_fp(Fuzz *f)
+{
+    static const struct {
+        unsigned funct5;
+        int rs2;      /* fixed rs2, or -1: a random register, or -2: 0..3 (conversions) */
+        int funct3;   /* fixed funct3, or -1: a random rounding mode; -2/-3: 0..2 / 0..1 */
+        bool x_rd;    /* the result goes to an integer register */
+    } ops[] = {
+        {0x00, -1, -1, false}, {0x01, -1, -1, false}, {0x02, -1, -1, false},
+        {0x03, -1, -1, false}, {0x0b, 0, -1, false},  {0x04, -1, -2, false},
+        {0x05, -1, -3, false}, {0x08, 0, -1, false},  {0x14, -1, -2, true},
+        {0x18, -2, -1, true},  {0x1a, -2, -1, false}, {0x1c, 0, -3, true},
+        {0x1e, 0, 0, false},
+    };
+    unsigned fmt = rnd(f, 2);
+    unsigned kind = rnd(f, 16);
+
+    if (kind < 2) { /* flw/fld, fsw/fsd */
+        int32_t off = (int32_t)rnd(f, SANDBOX_SIZE - 8) - (int32_t)(SANDBOX_SIZE / 2);
+        if (rnd(f, 2)) {
+            emit(f, enc_i(off, REG_BASE, 2 + fmt, rnd(f, 32), 0x07));
+        } else {
+            emit(f, enc_s(off, rnd(f, 32), REG_BASE, 2 + fmt, 0x27));
+        }
+        return;
+    }
+    if (kind < 4) { /* fmadd, fmsub, fnmsub, fnmadd */
+        static const unsigned opc[] = {0x43, 0x47, 0x4b, 0x4f};
+        emit(f, rnd(f, 32) << 27 | fmt << 25 | rnd(f, 32) << 20 | rnd(f, 32) << 15 |
+                    rnd(f, 8) << 12 | rnd(f, 32) << 7 | opc[rnd(f, 4)]);
+        return;
+    }
+    {
+        unsigned i = rnd(f, G_N_ELEMENTS(ops));
+        unsigned rs2 = ops[i].rs2 == -1 ? rnd(f, 32) : ops[i].rs2 == -2 ? rnd(f, 4)
+                                                                        : (unsigned)ops[i].rs2;
+        unsigned f3 = ops[i].funct3 == -1 ? rnd(f, 8)
+                      : ops[i].funct3 == -2 ? rnd(f, 3)
+                      : ops[i].funct3 == -3 ? rnd(f, 2)
+                                            : (unsigned)ops[i].funct3;
+        unsigned rd = ops[i].x_rd ? rd_any(f) : rnd(f, 32);
+        unsigned rs1 = ops[i].funct5 == 0x1a || ops[i].funct5 == 0x1e ? rs_any(f) : rnd(f, 32);
+
+        if (ops[i].funct5 == 0x08) {
+            rs2 = fmt ? 0 : 1; /* fcvt.d.s / fcvt.s.d */
+        }
+        emit(f, enc_r(ops[i].funct5 << 2 | fmt, rs2, rs1, f3, rd, 0x53));
+    }
+}
+
 static void gen_program(Fuzz *f)
 {
     unsigned n = 8 + rnd(f, MAX_INSNS - 16);
@@ -309,7 +367,9 @@ static void gen_program(Fuzz *f)
         unsigned kind = rnd(f, 20);
 
         f->item_start = true;
-        if (kind < 9) {
+        if (f->with_fp && rnd(f, 3) == 0) {
+            gen_fp(f);
+        } else if (kind < 9) {
             gen_alu(f);
         } else if (kind < 13) {
             gen_mem(f);
@@ -359,6 +419,10 @@ static void machine_load(Machine *m, const Fuzz *f, const uint64_t *regs, const 
     memcpy(m->ram + HANDLER_OFF, handler, sizeof(handler));
     memcpy(m->ram + SANDBOX_OFF, data, SANDBOX_SIZE);
     memcpy(env->x, regs, sizeof(env->x));
+    memcpy(env->f, f->fregs, sizeof(env->f));
+    env->fflags = f->fcsr & 0x1f;
+    env->frm = f->fcsr >> 5;
+    env->mstatus |= f->fs << RISCV_MSTATUS_FS_SHIFT;
     env->x[0] = 0;
     env->x[REG_BASE] = RAM_BASE + SANDBOX_OFF + SANDBOX_SIZE / 2;
     env->mtvec = RAM_BASE + HANDLER_OFF;
@@ -398,6 +462,12 @@ static bool compare(const Fuzz *f, guint32 seed)
     CMP(mtval, "mtval");
     CMP(mscratch, "mscratch");
     CMP(mstatus, "mstatus");
+    for (unsigned i = 0; i < 32; i++) {
+        g_autofree char *name = g_strdup_printf("f%u", i);
+        CMP(f[i], name);
+    }
+    CMP(fflags, "fflags");
+    CMP(frm, "frm");
 #undef CMP
     if (memcmp(f->interp.ram + SANDBOX_OFF, f->jit.ram + SANDBOX_OFF, SANDBOX_SIZE) != 0) {
         g_test_message("seed %u: sandbox memory differs", seed);
@@ -413,7 +483,27 @@ static void run_case(Fuzz *f, guint32 seed)
     uint64_t steps;
 
     g_rand_set_seed(f->rand, seed);
+    f->with_fp = rnd(f, 2);
     gen_program(f);
+    /* FP state: special values of both formats, boxed and unboxed singles; FS mostly on. */
+    for (unsigned i = 0; i < 32; i++) {
+        static const uint64_t edges[] = {
+            UINT64_C(0xffffffff7fc00000), UINT64_C(0xffffffff7f800001),
+            UINT64_C(0xffffffff7f800000), UINT64_C(0xffffffff00000001),
+            UINT64_C(0xffffffff80000000), UINT64_C(0xffffffff3f800000),
+            UINT64_C(0xffffffff4f000000), UINT64_C(0x000000003f800000),
+            UINT64_C(0x7ff8000000000000), UINT64_C(0x7ff0000000000001),
+            UINT64_C(0x7ff0000000000000), UINT64_C(0x3ff0000000000000),
+            UINT64_C(0x0000000000000001), UINT64_C(0x7fefffffffffffff),
+            UINT64_C(0x8000000000000000), UINT64_C(0x43e0000000000000),
+        };
+        unsigned pick = rnd(f, 4);
+        f->fregs[i] = pick == 0   ? edges[rnd(f, G_N_ELEMENTS(edges))]
+                      : pick == 1 ? UINT64_C(0xffffffff00000000) | g_rand_int(f->rand)
+                                  : (uint64_t)g_rand_int(f->rand) << 32 | g_rand_int(f->rand);
+    }
+    f->fcsr = rnd(f, 256);
+    f->fs = rnd(f, 8) == 0 ? 0 : 1 + rnd(f, 3);
     for (unsigned i = 0; i < 32; i++) {
         static const uint64_t edges[] = {0, 1, UINT64_MAX, INT64_MIN, INT64_MAX, 0x80000000,
                                          0xffffffff, 0x7fffffff};

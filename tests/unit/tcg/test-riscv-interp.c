@@ -313,7 +313,8 @@ static void test_csr_legal_values(Fixture *f, gconstpointer data)
     uint64_t misa = env->misa, old;
 
     g_assert_cmphex(misa, ==, RISCV_MISA_MXL_64 | RISCV_MISA_EXT('I') | RISCV_MISA_EXT('M') |
-                                  RISCV_MISA_EXT('A') | RISCV_MISA_EXT('C') |
+                                  RISCV_MISA_EXT('A') | RISCV_MISA_EXT('F') |
+                                  RISCV_MISA_EXT('D') | RISCV_MISA_EXT('C') |
                                   RISCV_MISA_EXT('S') | RISCV_MISA_EXT('U'));
     csr_rw(f, RISCV_CSR_MISA, RISCV_CSR_OP_WRITE, 0, true);
     g_assert_cmphex(env->misa, ==, misa);

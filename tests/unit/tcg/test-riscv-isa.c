@@ -234,7 +234,7 @@ int main(int argc, char **argv)
 {
     static const char *const images[] = {"arith", "shifts", "branches", "jumps", "mem",
                                          "muldiv", "atomic", "compressed", "csr", "traps",
-                                         "fencei", "priv", "vm", "pmp"};
+                                         "fencei", "priv", "vm", "pmp", "fp"};
 
     static IsaCase cases[4 * G_N_ELEMENTS(images)];
     const size_t n = G_N_ELEMENTS(images);
