@@ -205,7 +205,8 @@ static bool riscv_csr_read(RiscvCPU *cpu, unsigned csrno, uint64_t *val)
     case RISCV_CSR_MHARTID:
         *val = env->mhartid;
         return true;
-    case RISCV_CSR_MVENDORID: /* 0: not a commercial implementation */
+    case RISCV_CSR_MCOUNTINHIBIT: /* WARL, every bit hardwired to 0: counters always count */
+    case RISCV_CSR_MVENDORID:     /* 0: not a commercial implementation */
     case RISCV_CSR_MARCHID:
     case RISCV_CSR_MIMPID:
     case RISCV_CSR_MCONFIGPTR: /* no configuration structure */

@@ -26,6 +26,14 @@ static void append_insn(GString *out, const RiscvInsn *in)
         g_string_append_printf(out, "%s x%u, 0x%x, %s%" PRId64, name, in->rd, in->csr,
                                in->op >= RISCV_OP_CSRRWI ? "" : "x",
                                in->op >= RISCV_OP_CSRRWI ? in->imm : (int64_t)in->rs1);
+    } else if (in->op == RISCV_OP_FLW || in->op == RISCV_OP_FLD) {
+        g_string_append_printf(out, "%s f%u, %" PRId64 "(x%u)", name, in->rd, in->imm, in->rs1);
+    } else if (in->op == RISCV_OP_FSW || in->op == RISCV_OP_FSD) {
+        g_string_append_printf(out, "%s f%u, %" PRId64 "(x%u)", name, in->rs2, in->imm, in->rs1);
+    } else if (riscv_op_is_fp(in->op)) {
+        /* Operands by number: which are x or f registers depends on the operation. */
+        g_string_append_printf(out, "%s rd %u, rs1 %u, rs2 %u, rs3 %u, rm %u", name, in->rd,
+                               in->rs1, in->rs2, in->rs3, in->rm);
     } else {
         g_string_append_printf(out, "%s x%u, x%u, x%u, imm %" PRId64, name, in->rd, in->rs1,
                                in->rs2, in->imm);

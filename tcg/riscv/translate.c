@@ -107,14 +107,12 @@ static void riscv_tcg_note_store(RiscvCPU *cpu, uint64_t vaddr, unsigned size)
         !riscv_mem_data_paddr(cpu, vaddr + size - 1, RISCV_ACCESS_WRITE, &last)) {
         return;
     }
+    /* The two pages of an access that crosses one need not be contiguous. */
     if (tcg_tb_page_has_code(cpu->tcg.jit, first)) {
-        tcg_tb_invalidate_phys_range(cpu->tcg.jit, first, first + 1);
-        tcg_tb_invalidate_phys_range(cpu->tcg.jit, first, (first | ~TCG_PAGE_MASK) + 1 <
-                                                                   first + size
-                                                               ? (first | ~TCG_PAGE_MASK) + 1
-                                                               : first + size);
+        uint64_t page_end = (first & TCG_PAGE_MASK) + TCG_PAGE_SIZE;
+
+        tcg_tb_invalidate_phys_range(cpu->tcg.jit, first, MIN(first + size, page_end));
     }
-    /* The part on a second page, when the store crosses one. */
     if ((last & TCG_PAGE_MASK) != (first & TCG_PAGE_MASK) &&
         tcg_tb_page_has_code(cpu->tcg.jit, last)) {
         tcg_tb_invalidate_phys_range(cpu->tcg.jit, last & TCG_PAGE_MASK, last + 1);

@@ -247,7 +247,7 @@ run_tests:
     and a0, s4, t0
     CHECK(a0, 0)
 
-    /* mconfigptr reads 0, menvcfg keeps only FIOM and STCE. */
+    /* mconfigptr reads 0, menvcfg keeps only FIOM and STCE, mcountinhibit reads 0. */
     TEST(25)
     csrr a0, 0xf15
     CHECK(a0, 0)
@@ -256,6 +256,11 @@ run_tests:
     csrr a0, CSR_MENVCFG
     CHECK(a0, 0x8000000000000001)
     csrw CSR_MENVCFG, zero
+    /* mcountinhibit exists, all bits hardwired to zero. */
+    li t0, -1
+    csrw 0x320, t0
+    csrr a0, 0x320
+    CHECK(a0, 0)
 
     li t0, MSTATUS_MPP
     csrs mstatus, t0

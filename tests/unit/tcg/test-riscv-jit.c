@@ -1,6 +1,7 @@
 /*
  * Unit tests of the RISC-V harts on the JIT for what the differential fuzzer does not
- * reach: interrupts from another thread, wfi halting and waking, kicks, self-modifying
+ * reach: interrupts from another thread, wfi halting and waking (in M and, for a delegated
+ * external interrupt, in S), kicks, self-modifying
  * code with fence.i, device accesses through the soft-MMU slow path, fetch faults.
  */
 #include <glib.h>
@@ -173,6 +174,46 @@ static void test_wfi_halt_and_wake(Fixture *f, gconstpointer data)
     g_assert_cmpuint(env->minstret, <=, 4);
 }
 
+/* A hart in S mode sleeping in wfi wakes for the PLIC's S-level line, and the delegated
+ * interrupt enters stvec in S mode; mip shows the line as SEIP. */
+static void test_s_mode_external_interrupt(Fixture *f, gconstpointer data)
+{
+    CPURISCVState *env = &f->cpu.env;
+    const uint32_t code[] = {WFI, J_SELF};
+    const uint32_t handler[] = {
+        enc_i(RISCV_CSR_SCAUSE, 0, 2, 11, 0x73), /* csrr a1, scause */
+        enc_s(0, 11, 10, 3),                     /* sd a1, 0(a0) */
+        J_SELF,
+    };
+
+    put(f, 0, code, G_N_ELEMENTS(code));
+    put(f, 0x900, handler, G_N_ELEMENTS(handler));
+    env->x[10] = DEV_BASE;
+    env->pmpaddr[0] = UINT64_MAX >> 10; /* NAPOT over everything, RWX: S may run */
+    env->pmpcfg[0] = RISCV_PMP_R | RISCV_PMP_W | RISCV_PMP_X |
+                     (RISCV_PMP_NAPOT << RISCV_PMP_A_SHIFT);
+    env->stvec = RAM_BASE + 0x900;
+    env->mideleg = 1u << RISCV_IRQ_S_EXT;
+    env->mie = 1u << RISCV_IRQ_S_EXT;
+    env->mstatus |= RISCV_MSTATUS_SIE;
+    env->priv = RISCV_PRIV_S;
+
+    g_assert_cmpint(riscv_tcg_exec(&f->cpu), ==, TCG_EXEC_HALTED);
+    g_assert_cmphex(env->pc, ==, RAM_BASE + 4);
+    riscv_cpu_set_irq(&f->cpu, RISCV_IRQ_S_EXT, true);
+    g_assert_true(riscv_cpu_wfi_wakeup(env));
+    g_assert_cmphex(riscv_cpu_read_mip(env), ==, 1u << RISCV_IRQ_S_EXT);
+    g_assert_cmpint(riscv_tcg_exec(&f->cpu), ==, TCG_EXEC_STOPPED);
+    g_assert_cmphex(f->dev_reg, ==, RISCV_CAUSE_INTERRUPT | RISCV_IRQ_S_EXT);
+    g_assert_cmpint(env->priv, ==, RISCV_PRIV_S);
+    g_assert_cmphex(env->sepc, ==, RAM_BASE + 4);
+    g_assert_cmphex(env->mcause, ==, 0); /* M saw nothing */
+    g_assert_true(env->mstatus & RISCV_MSTATUS_SPP);
+    /* The software SEIP bit is separate from the line. */
+    riscv_cpu_set_irq(&f->cpu, RISCV_IRQ_S_EXT, false);
+    g_assert_cmphex(riscv_cpu_read_mip(env), ==, 0);
+}
+
 static gpointer kick_later(gpointer data)
 {
     g_usleep(20000);
@@ -272,6 +313,7 @@ int main(int argc, char **argv)
 #define ADD(path, fn) g_test_add("/riscv/jit/" path, Fixture, NULL, fx_setup, fn, fx_teardown)
     ADD("interrupt-from-thread", test_interrupt_from_thread);
     ADD("wfi-halt-and-wake", test_wfi_halt_and_wake);
+    ADD("s-mode-external-interrupt", test_s_mode_external_interrupt);
     ADD("kick", test_kick);
     ADD("self-modifying-code", test_self_modifying_code);
     ADD("device-slow-path", test_device_slow_path);
