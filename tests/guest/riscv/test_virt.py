@@ -238,6 +238,23 @@ def test_jit_options(qmp):
     assert info["guest-code-bytes"] <= 4 * info["blocks-translated"]
 
 
+def test_options_object(qmp):
+    # The options live in /machine/tcg-accel: qom-get reads them, qom-set changes them while
+    # the machine is configured, and they are fixed once it runs.
+    if not has_command(qmp, "qom-set"):
+        pytest.skip("qom-set is not in this hulld's schema")
+    qmp.cmd("machine-create", {"type": "virt", "accel": "tcg", "kernel": image_path("arith")})
+    qmp.cmd("tcg-set-options", {"mode": "interp"})
+    assert qmp.cmd("qom-get", {"path": "/machine/tcg-accel", "property": "mode"}) == "interp"
+    qmp.cmd("qom-set", {"path": "/machine/tcg-accel", "property": "mode", "value": "jit"})
+    qmp.cmd("machine-start")
+    qmp.wait_event("SHUTDOWN", timeout=30)
+    err = error_of(qmp.execute("qom-set", {"path": "/machine/tcg-accel", "property": "mode",
+                                            "value": "interp"}))
+    assert "realized" in err["desc"]
+    assert qmp.cmd("query-jit")["mode"] == "jit"
+
+
 def test_tcg_set_options_refusals(qmp):
     # Outside configuring, on another accelerator, out of range: refused, nothing changes.
     err = error_of(qmp.execute("tcg-set-options", {"mode": "interp"}))
