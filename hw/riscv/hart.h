@@ -41,6 +41,8 @@ typedef struct RiscvHartConfig {
      * `time` is an illegal instruction that M-mode software may emulate. */
     uint64_t (*get_time)(void *opaque);
     void *time_opaque;
+    /* Sstc: the hart wrote stimecmp (the CLINT times it; with time_opaque), or NULL. */
+    void (*stimecmp_changed)(void *opaque, uint64_t hartid, uint64_t value);
 
     /*
      * Filled by the accelerator when cpu_create() returns: the hart's interrupt inputs,
