@@ -78,10 +78,13 @@ def test_c_library_compiles_and_links_from_the_install(destdir, tmp_path):
                            capture_output=True, text=True, env=env, check=True).stdout.split()
     exe = str(tmp_path / "example")
     src = str(SOURCE_ROOT / "clients" / "c" / "hull-client-example.c")
-    r = subprocess.run(["cc", "-std=gnu17", "-Wall", "-Werror", "-o", exe, src] + flags,
-                       capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
     libdir = os.path.dirname(find(destdir, "libhull-client.so.0"))
+    with open(os.path.join(libdir, "libhull-client.so.0"), "rb") as f:
+        # A sanitizer build (make check-asan) needs its runtime in the program too.
+        sanitize = ["-fsanitize=address,undefined"] if b"__asan_init" in f.read() else []
+    r = subprocess.run(["cc", "-std=gnu17", "-Wall", "-Werror", *sanitize, "-o", exe, src]
+                       + flags, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
     r = subprocess.run([exe], capture_output=True, text=True,
                        env=dict(os.environ, LD_LIBRARY_PATH=libdir))
     assert r.returncode == 2 and "usage" in r.stderr
