@@ -1,9 +1,11 @@
 /*
  * Differential fuzzer: random valid RV64IMAFDC sequences (ALU, M, loads/stores and AMOs
  * into a sandbox, forward branches and jumps, CSRs, traps, F/D arithmetic, conversions and
- * FP loads/stores with random rounding modes, reserved ones and FS = Off included) run on
- * the JIT and on the reference interpreter; integer and FP registers, fflags/frm,
- * counters, trap CSRs and memory must match. Seeded and
+ * FP loads/stores with random rounding modes, reserved ones and FS = Off included), in M
+ * mode or in S/U mode under Sv39/Sv48 with random sandbox page permissions, SUM/MXR and
+ * exception delegation, run on the JIT and on the reference interpreter; integer and FP
+ * registers, fflags/frm, counters, privilege, trap CSRs of both levels, memory and page
+ * tables (A/D bits) must match. Seeded and
  * reproducible: HULL_FUZZ_SEED=<n> picks the first seed, HULL_FUZZ_LONG=1 runs longer.
  */
 #include <glib.h>
@@ -18,6 +20,9 @@
 #define HANDLER_OFF 0x7000u
 #define SANDBOX_OFF 0x8000u
 #define SANDBOX_SIZE 0x1000u
+#define S_HANDLER_OFF 0x7100u
+#define PT_OFF 0xa000u /* Sv39 root, L1, L0; then the Sv48 root */
+#define PT_SIZE 0x4000u
 #define MAX_INSNS 96
 
 /* x8 holds the sandbox middle and is never written; x9 is the address register of AMOs
@@ -43,6 +48,9 @@ typedef struct Fuzz {
     uint64_t fregs[32];
     uint64_t fcsr;
     uint64_t fs; /* mstatus.FS */
+    /* Privileged cases: the mode the program runs in (M: none of the below). */
+    RiscvPriv priv;
+    uint64_t satp_mode, sandbox_pte, medeleg, status_bits;
 } Fuzz;
 
 /* ---- encoders (formats of the unprivileged spec) ---- */
@@ -278,7 +286,9 @@ static void fix_targets(Fuzz *f)
 
 static void gen_system(Fuzz *f)
 {
-    unsigned csr = rnd(f, 2) ? RISCV_CSR_MSCRATCH : RISCV_CSR_MINSTRET;
+    static const unsigned csrs[] = {RISCV_CSR_MSCRATCH, RISCV_CSR_MINSTRET, RISCV_CSR_SSCRATCH,
+                                    RISCV_CSR_SSTATUS};
+    unsigned csr = csrs[rnd(f, f->priv == RISCV_PRIV_M ? 2 : 4)];
 
     switch (rnd(f, 8)) {
     case 0:
@@ -381,11 +391,14 @@ static void gen_program(Fuzz *f)
             gen_system(f);
         }
     }
-    /* A few nops that jumps may land on, then wfi stops the hart. */
+    /* A few nops that jumps may land on, then wfi stops the hart (below M: ecall, which
+     * the M handler turns into a wfi in M). */
     for (unsigned i = 0; i < 8; i++) {
         f->item_start = true;
         f->landable[f->len] = true;
-        f->code[f->len++] = i < 7 ? 0x00000013 : 0x10500073;
+        f->code[f->len++] = i < 7 ? 0x00000013
+                            : f->priv == RISCV_PRIV_M ? 0x10500073
+                                                      : 0x00000073;
     }
     fix_targets(f);
 }
@@ -401,13 +414,65 @@ static void machine_init(Machine *m)
     riscv_cpu_init(&m->cpu, 0, RAM_BASE, &bus);
 }
 
-/* The trap handler: step over the (32-bit) trapping instruction and return. */
+/* The M trap handler: step over the (32-bit) trapping instruction and return; an ecall
+ * from S or U (the end of a privileged case) instead stops in M with wfi. */
 static const uint32_t handler[] = {
+    0x342024f3, /* csrr x9, mcause */
+    0xff848493, /* addi x9, x9, -8 */
+    0x0024b493, /* sltiu x9, x9, 2 */
+    0x00049a63, /* bnez x9, stop (+20) */
     0x341024f3, /* csrr x9, mepc */
     0x00448493, /* addi x9, x9, 4 */
     0x34149073, /* csrw mepc, x9 */
     0x30200073, /* mret */
+    0x000024b7, /* stop: lui x9, 2 */
+    0x80048493, /* addi x9, x9, -2048: MPP = M */
+    0x3004a073, /* csrs mstatus, x9 */
+    0x00000497, /* auipc x9, 0 */
+    0x01048493, /* addi x9, x9, 16 */
+    0x34149073, /* csrw mepc, x9 */
+    0x30200073, /* mret */
+    0x10500073, /* wfi */
 };
+
+/* The S trap handler for delegated exceptions: the same step over, with sret. */
+static const uint32_t s_handler[] = {
+    0x141024f3, /* csrr x9, sepc */
+    0x00448493, /* addi x9, x9, 4 */
+    0x14149073, /* csrw sepc, x9 */
+    0x10200073, /* sret */
+};
+
+/* Identity-mapped 4 KiB pages over RAM: code and handlers executable (user code for U),
+ * the sandbox with the case's PTE, page tables unmapped. */
+static void machine_map(Machine *m, const Fuzz *f)
+{
+    uint64_t *root = (uint64_t *)(m->ram + PT_OFF), *l1 = root + 512, *l0 = root + 1024;
+    uint64_t *root48 = root + 1536;
+    uint64_t user = f->priv == RISCV_PRIV_U ? RISCV_PTE_U : 0;
+
+    root[2] = ((uint64_t)(RAM_BASE + PT_OFF + 0x1000) >> 12) << 10 | RISCV_PTE_V;
+    l1[0] = ((uint64_t)(RAM_BASE + PT_OFF + 0x2000) >> 12) << 10 | RISCV_PTE_V;
+    root48[0] = ((uint64_t)(RAM_BASE + PT_OFF) >> 12) << 10 | RISCV_PTE_V;
+    for (unsigned i = 0; i < RAM_SIZE / 0x1000; i++) {
+        uint64_t pa = RAM_BASE + i * 0x1000u, flags;
+
+        if (pa < RAM_BASE + HANDLER_OFF) {
+            flags = RISCV_PTE_V | RISCV_PTE_R | RISCV_PTE_X | RISCV_PTE_A | user;
+        } else if (pa < RAM_BASE + SANDBOX_OFF) {
+            flags = RISCV_PTE_V | RISCV_PTE_R | RISCV_PTE_X | RISCV_PTE_A; /* S handler */
+        } else if (pa < RAM_BASE + SANDBOX_OFF + SANDBOX_SIZE) {
+            flags = f->sandbox_pte;
+        } else {
+            continue;
+        }
+        l0[i] = (pa >> 12) << 10 | flags;
+    }
+    m->cpu.env.satp = f->satp_mode << RISCV_SATP_MODE_SHIFT |
+                      (uint64_t)(RAM_BASE + PT_OFF + (f->satp_mode == RISCV_SATP_MODE_SV48
+                                                          ? 0x3000
+                                                          : 0)) >> 12;
+}
 
 static void machine_load(Machine *m, const Fuzz *f, const uint64_t *regs, const uint8_t *data)
 {
@@ -426,6 +491,17 @@ static void machine_load(Machine *m, const Fuzz *f, const uint64_t *regs, const 
     env->x[0] = 0;
     env->x[REG_BASE] = RAM_BASE + SANDBOX_OFF + SANDBOX_SIZE / 2;
     env->mtvec = RAM_BASE + HANDLER_OFF;
+    if (f->priv != RISCV_PRIV_M) {
+        memcpy(m->ram + S_HANDLER_OFF, s_handler, sizeof(s_handler));
+        machine_map(m, f);
+        env->stvec = RAM_BASE + S_HANDLER_OFF;
+        env->medeleg = f->medeleg;
+        env->mstatus |= f->status_bits;
+        env->pmpaddr[0] = UINT64_MAX >> 10; /* NAPOT everything, RWX */
+        env->pmpcfg[0] = RISCV_PMP_R | RISCV_PMP_W | RISCV_PMP_X |
+                         (RISCV_PMP_NAPOT << RISCV_PMP_A_SHIFT);
+        env->priv = f->priv;
+    }
 }
 
 static void dump_program(const Fuzz *f)
@@ -468,9 +544,18 @@ static bool compare(const Fuzz *f, guint32 seed)
     }
     CMP(fflags, "fflags");
     CMP(frm, "frm");
+    CMP(priv, "priv");
+    CMP(sepc, "sepc");
+    CMP(scause, "scause");
+    CMP(stval, "stval");
+    CMP(sscratch, "sscratch");
 #undef CMP
     if (memcmp(f->interp.ram + SANDBOX_OFF, f->jit.ram + SANDBOX_OFF, SANDBOX_SIZE) != 0) {
         g_test_message("seed %u: sandbox memory differs", seed);
+        ok = false;
+    }
+    if (memcmp(f->interp.ram + PT_OFF, f->jit.ram + PT_OFF, PT_SIZE) != 0) {
+        g_test_message("seed %u: page tables (A/D bits) differ", seed);
         ok = false;
     }
     return ok;
@@ -484,6 +569,33 @@ static void run_case(Fuzz *f, guint32 seed)
 
     g_rand_set_seed(f->rand, seed);
     f->with_fp = rnd(f, 2);
+    /* A third of the cases run in S or U mode with paging. */
+    f->priv = RISCV_PRIV_M;
+    if (rnd(f, 3) == 0) {
+        static const uint64_t ptes[] = {
+            RISCV_PTE_V | RISCV_PTE_R | RISCV_PTE_W | RISCV_PTE_A | RISCV_PTE_D,
+            RISCV_PTE_V | RISCV_PTE_R | RISCV_PTE_W,               /* A/D set by accesses */
+            RISCV_PTE_V | RISCV_PTE_R | RISCV_PTE_W | RISCV_PTE_A, /* D set by stores */
+            RISCV_PTE_V | RISCV_PTE_R | RISCV_PTE_A,               /* read-only */
+            RISCV_PTE_V | RISCV_PTE_X | RISCV_PTE_A,               /* MXR decides */
+            RISCV_PTE_V | RISCV_PTE_W,                             /* reserved W without R */
+            0,                                                     /* invalid */
+        };
+        static const uint64_t delegable[] = {1u << 2, 1u << 3, 1u << 5, 1u << 7, 1u << 13,
+                                             1u << 15};
+        f->priv = rnd(f, 2) ? RISCV_PRIV_S : RISCV_PRIV_U;
+        f->satp_mode = rnd(f, 2) ? RISCV_SATP_MODE_SV39 : RISCV_SATP_MODE_SV48;
+        f->sandbox_pte = ptes[rnd(f, G_N_ELEMENTS(ptes))];
+        /* U-mode programs reach the sandbox only through a U page; S ones with SUM. */
+        if (rnd(f, 2)) {
+            f->sandbox_pte |= RISCV_PTE_U;
+        }
+        f->medeleg = 0;
+        for (unsigned i = 0; i < G_N_ELEMENTS(delegable); i++) {
+            f->medeleg |= rnd(f, 2) ? delegable[i] : 0;
+        }
+        f->status_bits = (rnd(f, 2) ? RISCV_MSTATUS_SUM : 0) | (rnd(f, 2) ? RISCV_MSTATUS_MXR : 0);
+    }
     gen_program(f);
     /* FP state: special values of both formats, boxed and unboxed singles; FS mostly on. */
     for (unsigned i = 0; i < 32; i++) {
