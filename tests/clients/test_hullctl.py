@@ -47,6 +47,12 @@ def test_lists_of_objects_print_as_tables(hullctl_path, hulld):
         assert lines[1:] == [c.name for c in vm.query_commands()]
 
 
+def test_output_into_a_closed_pipe(hullctl_path, hulld):
+    r = subprocess.run("'%s' -s '%s' --json query-qmp-schema | head -c 1" % (
+        hullctl_path, hulld.socket), shell=True, capture_output=True, text=True, timeout=60)
+    assert r.stdout == "[" and r.stderr == ""
+
+
 def test_socket_from_environment(hullctl_path, hulld):
     r = hullctl(hullctl_path, "query-status", env={"HULL_SOCKET": hulld.socket})
     assert r.returncode == 0 and "no-machine" in r.stdout

@@ -49,11 +49,13 @@ static uint32_t getprop_u32(const void *fdt, const char *path, const char *name)
 static uint64_t getprop_u64(const void *fdt, const char *path, const char *name)
 {
     int len;
-    const fdt64_t *p = getprop(fdt, path, name, &len);
+    const void *p = getprop(fdt, path, name, &len);
+    fdt64_t v;
 
     g_assert_nonnull(p);
     g_assert_cmpint(len, ==, 8);
-    return fdt64_to_cpu(*p);
+    memcpy(&v, p, sizeof(v)); /* properties are only 4-byte aligned */
+    return fdt64_to_cpu(v);
 }
 
 static void test_fdt_full(void)

@@ -249,6 +249,7 @@ static void test_nesting_limit(void)
 
     g_assert_true(visit_in_Device(ok_node, NULL, &dev, &err));
     g_assert_no_error(err);
+    g_clear_pointer(&dev, qapi_free_Device);
     g_assert_false(visit_in_Device(bad_node, NULL, &dev, &err));
     g_assert_null(dev);
     g_assert_true(g_str_has_prefix(err->message, "Parameter 'children[0].children[0]."));
