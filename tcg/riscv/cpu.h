@@ -1,5 +1,5 @@
 /*
- * RISC-V hart state (RV64IMAFDC + Zicsr + Zifencei, M/S/U modes, Sv39/Sv48, PMP), its memory
+ * RISC-V hart state (RV64IMAFDC + Zicsr + Zifencei, M/S/U modes, Sv39/48/57, PMP), its memory
  * interface and the architectural operations shared by the interpreter and the JIT's helpers.
  */
 #ifndef HULL_TCG_RISCV_CPU_H
@@ -87,6 +87,7 @@ enum {
 #define RISCV_SATP_MODE_BARE 0
 #define RISCV_SATP_MODE_SV39 8
 #define RISCV_SATP_MODE_SV48 9
+#define RISCV_SATP_MODE_SV57 10
 #define RISCV_SATP_ASID_SHIFT 44
 #define RISCV_SATP_ASID_MASK (UINT64_C(0xffff) << RISCV_SATP_ASID_SHIFT)
 #define RISCV_SATP_PPN_MASK ((UINT64_C(1) << 44) - 1)
@@ -353,7 +354,7 @@ typedef enum RiscvAccess {
 } RiscvAccess;
 
 /*
- * Virtual to physical translation of one access by privilege `priv` (Sv39/Sv48 when satp
+ * Virtual to physical translation of one access by privilege `priv` (Sv39/48/57 when satp
  * says so and priv is below M), setting the PTE's A (and for writes D) bits. On success
  * *prot gets what the 4 KiB page at vaddr allows at that privilege without touching the
  * PTE again (TCG_PROT_*: READ/EXEC when A is set, WRITE when D is set too). On a fault

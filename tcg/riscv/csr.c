@@ -415,7 +415,8 @@ static void riscv_csr_write(RiscvCPU *cpu, unsigned csrno, uint64_t val)
         /* An unsupported mode makes the whole write have no effect. */
         if (mode == RISCV_SATP_MODE_BARE) {
             env->satp = 0;
-        } else if (mode == RISCV_SATP_MODE_SV39 || mode == RISCV_SATP_MODE_SV48) {
+        } else if (mode == RISCV_SATP_MODE_SV39 || mode == RISCV_SATP_MODE_SV48 ||
+                   mode == RISCV_SATP_MODE_SV57) {
             env->satp = val & ((UINT64_C(0xf) << RISCV_SATP_MODE_SHIFT) |
                                RISCV_SATP_ASID_MASK | RISCV_SATP_PPN_MASK);
         }

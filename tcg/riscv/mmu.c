@@ -1,5 +1,5 @@
 /*
- * RISC-V address translation (Sv39, Sv48) with hardware A/D updates, and physical memory
+ * RISC-V address translation (Sv39, Sv48, Sv57) with hardware A/D updates, and physical memory
  * protection (PMP). Shared by the interpreter, the JIT's slow paths and its TLB fills.
  */
 #include "tcg/riscv/cpu.h"
@@ -88,7 +88,7 @@ bool riscv_cpu_translate(RiscvCPU *cpu, uint64_t vaddr, RiscvAccess access, Risc
         *prot = TCG_PROT_READ | TCG_PROT_WRITE | TCG_PROT_EXEC;
         return true;
     }
-    levels = mode == RISCV_SATP_MODE_SV48 ? 4 : 3;
+    levels = mode == RISCV_SATP_MODE_SV57 ? 5 : mode == RISCV_SATP_MODE_SV48 ? 4 : 3;
     va_bits = 12 + 9 * levels;
     /* The bits above the virtual address width must all equal its top bit. */
     if ((uint64_t)((int64_t)(vaddr << (64 - va_bits)) >> (64 - va_bits)) != vaddr) {

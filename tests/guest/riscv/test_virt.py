@@ -198,6 +198,14 @@ def test_smp(qmp, mode):
     assert all(v["instructions"] > 0 for v in vcpus)
 
 
+@pytest.mark.parametrize("mode", ["jit", "interp"])
+def test_smp_atomics(qmp, mode):
+    # Four vCPU threads increment one counter with AMOs and LR/SC: nothing may be lost.
+    ev, st = run_to_shutdown(qmp, image_path("smp-amo"), mode, cpus=4, timeout=60)
+    code = st["guest-exit-code"]
+    assert code == 0, f"check {code & 0x7fff} failed"
+
+
 def test_query_jit(qmp):
     run_to_shutdown(qmp, image_path("arith"))
     info = qmp.cmd("query-jit")

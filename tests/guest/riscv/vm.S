@@ -1,4 +1,4 @@
-/* Virtual memory: Sv39 and Sv48 walks, A/D updates, page-fault causes and tval,
+/* Virtual memory: Sv39, Sv48 and Sv57 walks, A/D updates, page-fault causes and tval,
  * permission rules (R/W/X, U with SUM, MXR), superpages (aligned and misaligned),
  * non-canonical addresses, MPRV, delegated page faults, and code whose mapping changes
  * (sfence.vma) running the new code. */
@@ -14,6 +14,7 @@
 #define PTE_D 0x80
 #define SATP_SV39 (8 << 60)
 #define SATP_SV48 (9 << 60)
+#define SATP_SV57 (10 << 60)
 
 /* table[idx] = PTE for the physical address of symbol `phys` (a page) with flags. */
 #define SET_PTE(table, idx, phys, flags) \
@@ -31,6 +32,7 @@ root:  .fill 512, 8, 0
 l1:    .fill 512, 8, 0
 l0:    .fill 512, 8, 0
 root48: .fill 512, 8, 0
+root57: .fill 512, 8, 0
 data0: .dword 0x1122334455667788
        .dword 0
        .fill 510, 8, 0
@@ -62,6 +64,12 @@ run_tests:
     sd t1, 2 * 8(t0)
     SET_PTE(root48, 0, root, PTE_V)
     SET_PTE(root48, 1, root, PTE_V)
+    SET_PTE(root48, 128, root, PTE_V) /* placeholder, moved to entry 256 below */
+    ld t1, 128 * 8(t0)                /* entry 256 is beyond a 12-bit offset */
+    sd zero, 128 * 8(t0)
+    addi t0, t0, 1024
+    sd t1, 1024(t0)                   /* root48[256]: only reachable in Sv57 (VA bit 47) */
+    SET_PTE(root57, 0, root48, PTE_V)
     la t0, root
     srli t0, t0, 12
     li t1, SATP_SV39
@@ -199,8 +207,22 @@ run_tests:
     mv a4, t0
     FAULTS(MODE_S, s_load_a4, 13, 0x0000800000000000)
 
-    /* Bare again: S sees physical memory. */
+    /* Sv57: one more level; bit 47 is an index bit now, bit 56 the sign. */
     TEST(18)
+    la t0, root57
+    srli t0, t0, 12
+    li t1, SATP_SV57
+    or t0, t0, t1
+    csrw satp, t0
+    sfence.vma
+    IN_S(s_load_0, 0x1122334455667788)
+    li a4, 0x0000800040000000
+    IN_S(s_load_a4, 0x1122334455667788)
+    li a4, 0x0100000000000000 /* bit 56 set, upper clear: not canonical */
+    FAULTS(MODE_S, s_load_a4, 13, 0x0100000000000000)
+
+    /* Bare again: S sees physical memory. */
+    TEST(19)
     csrw satp, zero
     la a4, magic
     IN_S(s_load_a4, 0x0123456789abcdef)

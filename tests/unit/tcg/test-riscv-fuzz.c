@@ -2,7 +2,7 @@
  * Differential fuzzer: random valid RV64IMAFDC sequences (ALU, M, loads/stores and AMOs
  * into a sandbox, forward branches and jumps, CSRs, traps, F/D arithmetic, conversions and
  * FP loads/stores with random rounding modes, reserved ones and FS = Off included), in M
- * mode or in S/U mode under Sv39/Sv48 with random sandbox page permissions, SUM/MXR and
+ * mode or in S/U mode under Sv39/48/57 with random sandbox page permissions, SUM/MXR and
  * exception delegation, run on the JIT and on the reference interpreter; integer and FP
  * registers, fflags/frm, counters, privilege, trap CSRs of both levels, memory and page
  * tables (A/D bits) must match. Seeded and
@@ -21,8 +21,8 @@
 #define SANDBOX_OFF 0x8000u
 #define SANDBOX_SIZE 0x1000u
 #define S_HANDLER_OFF 0x7100u
-#define PT_OFF 0xa000u /* Sv39 root, L1, L0; then the Sv48 root */
-#define PT_SIZE 0x4000u
+#define PT_OFF 0xa000u /* Sv39 root, L1, L0; then the Sv48 and Sv57 roots */
+#define PT_SIZE 0x5000u
 #define MAX_INSNS 96
 
 /* x8 holds the sandbox middle and is never written; x9 is the address register of AMOs
@@ -448,12 +448,13 @@ static const uint32_t s_handler[] = {
 static void machine_map(Machine *m, const Fuzz *f)
 {
     uint64_t *root = (uint64_t *)(m->ram + PT_OFF), *l1 = root + 512, *l0 = root + 1024;
-    uint64_t *root48 = root + 1536;
+    uint64_t *root48 = root + 1536, *root57 = root + 2048;
     uint64_t user = f->priv == RISCV_PRIV_U ? RISCV_PTE_U : 0;
 
     root[2] = ((uint64_t)(RAM_BASE + PT_OFF + 0x1000) >> 12) << 10 | RISCV_PTE_V;
     l1[0] = ((uint64_t)(RAM_BASE + PT_OFF + 0x2000) >> 12) << 10 | RISCV_PTE_V;
     root48[0] = ((uint64_t)(RAM_BASE + PT_OFF) >> 12) << 10 | RISCV_PTE_V;
+    root57[0] = ((uint64_t)(RAM_BASE + PT_OFF + 0x3000) >> 12) << 10 | RISCV_PTE_V;
     for (unsigned i = 0; i < RAM_SIZE / 0x1000; i++) {
         uint64_t pa = RAM_BASE + i * 0x1000u, flags;
 
@@ -469,9 +470,10 @@ static void machine_map(Machine *m, const Fuzz *f)
         l0[i] = (pa >> 12) << 10 | flags;
     }
     m->cpu.env.satp = f->satp_mode << RISCV_SATP_MODE_SHIFT |
-                      (uint64_t)(RAM_BASE + PT_OFF + (f->satp_mode == RISCV_SATP_MODE_SV48
-                                                          ? 0x3000
-                                                          : 0)) >> 12;
+                      (uint64_t)(RAM_BASE + PT_OFF +
+                                 (f->satp_mode == RISCV_SATP_MODE_SV57   ? 0x4000u
+                                  : f->satp_mode == RISCV_SATP_MODE_SV48 ? 0x3000u
+                                                                         : 0)) >> 12;
 }
 
 static void machine_load(Machine *m, const Fuzz *f, const uint64_t *regs, const uint8_t *data)
@@ -584,7 +586,7 @@ static void run_case(Fuzz *f, guint32 seed)
         static const uint64_t delegable[] = {1u << 2, 1u << 3, 1u << 5, 1u << 7, 1u << 13,
                                              1u << 15};
         f->priv = rnd(f, 2) ? RISCV_PRIV_S : RISCV_PRIV_U;
-        f->satp_mode = rnd(f, 2) ? RISCV_SATP_MODE_SV39 : RISCV_SATP_MODE_SV48;
+        f->satp_mode = RISCV_SATP_MODE_SV39 + rnd(f, 3); /* Sv39, Sv48, Sv57 */
         f->sandbox_pte = ptes[rnd(f, G_N_ELEMENTS(ptes))];
         /* U-mode programs reach the sandbox only through a U page; S ones with SUM. */
         if (rnd(f, 2)) {

@@ -355,10 +355,10 @@ static void test_csr_legal_values(Fixture *f, gconstpointer data)
     g_assert_cmphex(env->mideleg, ==, 0x222);
     csr_rw(f, RISCV_CSR_MEDELEG, RISCV_CSR_OP_WRITE, UINT64_MAX, true);
     g_assert_cmphex(env->medeleg, ==, 0xb3ff);
-    /* satp: Sv39/Sv48 and Bare only; another mode leaves it unchanged. */
+    /* satp: Bare, Sv39, Sv48, Sv57 only; another mode leaves it unchanged. */
     csr_rw(f, RISCV_CSR_SATP, RISCV_CSR_OP_WRITE, UINT64_C(8) << 60 | 0x80123, true);
     g_assert_cmphex(env->satp, ==, UINT64_C(8) << 60 | 0x80123);
-    csr_rw(f, RISCV_CSR_SATP, RISCV_CSR_OP_WRITE, UINT64_C(10) << 60 | 0x5, true);
+    csr_rw(f, RISCV_CSR_SATP, RISCV_CSR_OP_WRITE, UINT64_C(11) << 60 | 0x5, true);
     g_assert_cmphex(env->satp, ==, UINT64_C(8) << 60 | 0x80123);
     csr_rw(f, RISCV_CSR_SATP, RISCV_CSR_OP_WRITE, 0, true);
     /* PMP: W without R is reserved; a locked entry ignores writes. */
