@@ -3,6 +3,8 @@
 # and visitors (qapi-types.h, qapi-visit.h), and one typed handler registration per event,
 # hull_on_NAME(client, handler, opaque), on the runtime in clients/c/hull-client-core.h.
 
+import textwrap
+
 from .common import CFile, c_name, c_string, guard, wrap_if
 from .error import QAPIError
 from .schema import QAPISchemaVisitor
@@ -20,6 +22,14 @@ def extra_args(cmd):
     """A 'gen': false command with arguments takes members beyond its schema (QEMU's
     device_add convention): its function gets a JsonObject *extra for them."""
     return not cmd.gen and cmd.arg_type is not None and not cmd.boxed
+
+
+def c_comment(text):
+    """A block comment wrapped at 95 columns."""
+    lines = textwrap.wrap(text, 92)
+    if len(lines) <= 1:
+        return '/* %s */\n' % text
+    return '/*\n' + ''.join(' * %s\n' % ln for ln in lines) + ' */\n'
 
 
 def first_line(doc):
@@ -74,7 +84,7 @@ class CClientGen(QAPISchemaVisitor):
         params.append('GError **errp')
         proto = 'bool %s(%s)' % (fn, ', '.join(params))
         what = first_line(cmd.doc)
-        comment = '/* %s%s */\n' % (cmd.name, (': ' + what) if what else '')
+        comment = c_comment('%s%s' % (cmd.name, (': ' + what) if what else ''))
         if extra_args(cmd):
             comment += ('/* extra (may be NULL): further members, sent as given (the schema '
                         'does not list them). */\n')
@@ -134,13 +144,13 @@ class CClientGen(QAPISchemaVisitor):
                 alias = t.c_name
             data_param = 'const %s *data, ' % alias
         what = first_line(ev.doc)
-        decl += ('/* %s%s */\n'
-                 'typedef void %s(HullClient *client, %sconst HullTimestamp *timestamp,\n'
+        decl += c_comment('%s%s' % (ev.name, (': ' + what) if what else ''))
+        decl += ('typedef void %s(HullClient *client, %sconst HullTimestamp *timestamp,\n'
                  '%*sgpointer opaque);\n'
                  '/* Calls handler for every %s event, from the client\'s GMainContext; '
                  'returns an id\n * for hull_client_remove_event_handler(). */\n'
                  'guint %s(HullClient *client, %s *handler, gpointer opaque);\n\n'
-                 % (ev.name, (': ' + what) if what else '', handler, data_param,
+                 % (handler, data_param,
                     len('typedef void %s(' % handler), '', ev.name, fn, handler))
         self.decls.append(wrap_if(ev.ifcond, decl))
         call_data = ''
