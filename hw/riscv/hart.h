@@ -41,6 +41,10 @@ typedef struct RiscvHartConfig {
      * `time` is an illegal instruction that M-mode software may emulate. */
     uint64_t (*get_time)(void *opaque);
     void *time_opaque;
+    /* Sstc: the hart wrote stimecmp while menvcfg.STCE is set; the platform raises the
+     * hart's S_TIMER line once mtime reaches `value` (the CLINT's
+     * riscv_clint_set_stimecmp, called with time_opaque). NULL: none. */
+    void (*stimecmp_changed)(void *opaque, uint64_t hartid, uint64_t value);
 
     /*
      * Filled by the accelerator when cpu_create() returns: the hart's interrupt inputs,

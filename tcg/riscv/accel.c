@@ -257,6 +257,7 @@ static bool tcg_accel_create_vcpu(CPUState *cs, GError **errp)
         .as = cs->accel->as,
         .get_time = cfg->get_time,
         .time_opaque = cfg->time_opaque,
+        .stimecmp_changed = cfg->stimecmp_changed,
     };
     riscv_bus_init_address_space(&bus, &v->asb);
     riscv_cpu_init(&v->cpu, cfg->hartid, cfg->reset_pc, &bus);
