@@ -462,10 +462,16 @@ static void gen_fp(DisasContext *dc, const RiscvInsn *insn)
                           (uint64_t)insn->rs3 << 32 | (uint64_t)insn->rm << 40;
         TCGv args[3] = {TCG_ENV, tcg_constant(s, (int64_t)packed), tcg_constant(s, insn->raw)};
 
-        /* The helper may raise (reserved rounding mode) and reads/writes x registers. */
+        /* The helper may raise (reserved rounding mode), so pc and the counters go to env
+         * first; only the forms with an integer destination write x registers, the others
+         * leave the globals as they were. */
+        bool writes_x = (insn->op >= RISCV_OP_FEQ_S && insn->op <= RISCV_OP_FCVT_LU_D) ||
+                        (insn->op >= RISCV_OP_FMV_X_W && insn->op <= RISCV_OP_FCLASS_D);
+
         tcg_gen_movi(s, dc->g->pc, (int64_t)dc->pc);
         gen_sync_counters(dc, 0);
-        gen_call(dc, (void *)helper_fp, 0, (TCGv){0}, 3, args);
+        gen_call(dc, (void *)helper_fp, writes_x ? 0 : TCG_CALL_NO_WRITE_GLOBALS, (TCGv){0}, 3,
+                 args);
         return;
     }
     }
