@@ -159,3 +159,21 @@ CpuInfoFastList *qmp_query_cpus_fast(GError **errp)
     }
     return list;
 }
+
+void qmp_dumpdtb(const char *filename, GError **errp)
+{
+    MachineState *ms = machine_get();
+    g_autoptr(GError) err = NULL;
+    gsize len;
+    const char *data;
+
+    if (!ms || !ms->fdt) {
+        hull_error_setg(errp, "machine '%s' has no device tree",
+                        ms ? MACHINE_GET_CLASS(ms)->name : "");
+        return;
+    }
+    data = g_bytes_get_data(ms->fdt, &len);
+    if (!g_file_set_contents(filename, data, (gssize)len, &err)) {
+        hull_error_setg(errp, "%s", err->message);
+    }
+}

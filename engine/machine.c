@@ -519,6 +519,7 @@ static void machine_unbuild(MachineState *ms)
         }
     }
     g_ptr_array_set_size(ms->blobs, 0);
+    g_clear_pointer(&ms->fdt, g_bytes_unref);
     if (mc->cleanup) {
         mc->cleanup(ms);
     }

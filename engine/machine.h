@@ -43,6 +43,7 @@ typedef struct MachineState {
     CpuGroup *cpus;        /* the board adds vCPUs with cpu_create(ms->cpus, arch, errp) */
     MemoryRegion *iomem;   /* boards with has_io_space: the 64 KiB port I/O space */
     AddressSpace *io_as;
+    GBytes *fdt;           /* the device tree the board built (dumpdtb), or NULL */
 
     /* Engine-private from here on. */
     GPtrArray *board_devices; /* realized by machine_add_device(), in order */

@@ -186,7 +186,7 @@ static void build_soc(FdtWriter *w, const VirtFdtConfig *cfg)
 
     if (cfg->has_clint) {
         static const char *const compat[] = {"sifive,clint0", "riscv,clint0", NULL};
-        g_autofree char *name = g_strdup_printf("clint@%llx", VIRT_CLINT_BASE);
+        g_autofree char *name = g_strdup_printf("clint@%" G_GINT64_MODIFIER "x", VIRT_CLINT_BASE);
 
         w_begin(w, name);
         w_strs(w, "compatible", compat);
@@ -196,7 +196,7 @@ static void build_soc(FdtWriter *w, const VirtFdtConfig *cfg)
     }
     if (cfg->has_plic) {
         static const char *const compat[] = {"sifive,plic-1.0.0", "riscv,plic0", NULL};
-        g_autofree char *name = g_strdup_printf("plic@%llx", VIRT_PLIC_BASE);
+        g_autofree char *name = g_strdup_printf("plic@%" G_GINT64_MODIFIER "x", VIRT_PLIC_BASE);
 
         w_begin(w, name);
         w_strs(w, "compatible", compat);
@@ -212,7 +212,7 @@ static void build_soc(FdtWriter *w, const VirtFdtConfig *cfg)
     }
     if (cfg->has_test) {
         static const char *const compat[] = {"sifive,test1", "sifive,test0", "syscon", NULL};
-        g_autofree char *name = g_strdup_printf("test@%llx", VIRT_TEST_BASE);
+        g_autofree char *name = g_strdup_printf("test@%" G_GINT64_MODIFIER "x", VIRT_TEST_BASE);
 
         w_begin(w, name);
         w_strs(w, "compatible", compat);
@@ -221,7 +221,7 @@ static void build_soc(FdtWriter *w, const VirtFdtConfig *cfg)
         w_end(w);
     }
     if (cfg->has_rtc) {
-        g_autofree char *name = g_strdup_printf("rtc@%llx", VIRT_RTC_BASE);
+        g_autofree char *name = g_strdup_printf("rtc@%" G_GINT64_MODIFIER "x", VIRT_RTC_BASE);
 
         w_begin(w, name);
         w_str(w, "compatible", "google,goldfish-rtc");
@@ -233,7 +233,7 @@ static void build_soc(FdtWriter *w, const VirtFdtConfig *cfg)
         w_end(w);
     }
     if (cfg->has_uart) {
-        g_autofree char *name = g_strdup_printf("serial@%llx", VIRT_UART0_BASE);
+        g_autofree char *name = g_strdup_printf("serial@%" G_GINT64_MODIFIER "x", VIRT_UART0_BASE);
 
         w_begin(w, name);
         w_str(w, "compatible", "ns16550a");
@@ -285,7 +285,7 @@ void *virt_fdt_build(const VirtFdtConfig *cfg, size_t *size, GError **errp)
 
     w_begin(&w, "chosen");
     if (cfg->has_uart) {
-        g_autofree char *path = g_strdup_printf("/soc/serial@%llx", VIRT_UART0_BASE);
+        g_autofree char *path = g_strdup_printf("/soc/serial@%" G_GINT64_MODIFIER "x", VIRT_UART0_BASE);
         w_str(&w, "stdout-path", path);
     }
     if (cfg->bootargs && cfg->bootargs[0]) {

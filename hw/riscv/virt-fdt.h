@@ -12,22 +12,22 @@
 #include <stdint.h>
 
 /* QEMU's virt memory map (the addresses firmware built for QEMU expects). */
-#define VIRT_MROM_BASE      0x1000ULL
-#define VIRT_MROM_SIZE      0xf000ULL
-#define VIRT_TEST_BASE      0x100000ULL
-#define VIRT_TEST_SIZE      0x1000ULL
-#define VIRT_RTC_BASE       0x101000ULL
-#define VIRT_RTC_SIZE       0x1000ULL
-#define VIRT_CLINT_BASE     0x2000000ULL
-#define VIRT_CLINT_SIZE     0x10000ULL
-#define VIRT_PLIC_BASE      0xc000000ULL
-#define VIRT_PLIC_SIZE      0x600000ULL /* enough for 15872 contexts */
-#define VIRT_UART0_BASE     0x10000000ULL
-#define VIRT_UART0_SIZE     0x100ULL
-#define VIRT_VIRTIO_BASE    0x10001000ULL
-#define VIRT_VIRTIO_SIZE    0x1000ULL
+#define VIRT_MROM_BASE      UINT64_C(0x1000)
+#define VIRT_MROM_SIZE      UINT64_C(0xf000)
+#define VIRT_TEST_BASE      UINT64_C(0x100000)
+#define VIRT_TEST_SIZE      UINT64_C(0x1000)
+#define VIRT_RTC_BASE       UINT64_C(0x101000)
+#define VIRT_RTC_SIZE       UINT64_C(0x1000)
+#define VIRT_CLINT_BASE     UINT64_C(0x2000000)
+#define VIRT_CLINT_SIZE     UINT64_C(0x10000)
+#define VIRT_PLIC_BASE      UINT64_C(0xc000000)
+#define VIRT_PLIC_SIZE      UINT64_C(0x600000) /* enough for 15872 contexts */
+#define VIRT_UART0_BASE     UINT64_C(0x10000000)
+#define VIRT_UART0_SIZE     UINT64_C(0x100)
+#define VIRT_VIRTIO_BASE    UINT64_C(0x10001000)
+#define VIRT_VIRTIO_SIZE    UINT64_C(0x1000)
 #define VIRT_VIRTIO_COUNT   8
-#define VIRT_DRAM_BASE      0x80000000ULL
+#define VIRT_DRAM_BASE      UINT64_C(0x80000000)
 
 /* PLIC sources. */
 #define VIRT_UART0_IRQ      10

@@ -1,36 +1,49 @@
 /*
- * The RISC-V `virt` board, with QEMU's memory map: DRAM at 0x80000000, a 16550A UART at
- * 0x10000000 on serial[0], the SiFive test finisher at 0x100000. A kernel (ELF, or a raw
- * image at the start of DRAM) starts at its entry in M mode with a0 = hart id.
+ * The RISC-V `virt` board, with QEMU's memory map (hw/riscv/virt-fdt.h): the reset ROM at
+ * 0x1000, the SiFive test finisher at 0x100000, a Goldfish RTC at 0x101000, the CLINT at
+ * 0x2000000, the PLIC at 0xc000000, a 16550A UART at 0x10000000 on serial[0], DRAM at
+ * 0x80000000, and a device tree generated from all that.
+ *
+ * Every hart starts in the reset ROM, which enters the start address with a0 = hart id,
+ * a1 = the device tree and a2 = OpenSBI's fw_dynamic_info. With `firmware` (ELF, or a raw
+ * image at the start of DRAM) the start address is the firmware's and the `kernel` goes
+ * to 0x80200000 (raw) or its ELF addresses, handed to the firmware as the next stage in S
+ * mode; without it the kernel itself starts, in M mode. An `initrd` goes high in DRAM
+ * below the device tree; `cmdline` becomes /chosen/bootargs.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/clock.h"
 #include "engine/machine.h"
 #include "hw/char/ns16550a.h"
+#include "hw/intc/riscv-aclint.h"
+#include "hw/intc/sifive-plic.h"
 #include "hw/misc/sifive-test.h"
+#include "hw/riscv/boot-rom.h"
 #include "hw/riscv/hart.h"
+#include "hw/riscv/virt-fdt.h"
+#include "hw/rtc/goldfish-rtc.h"
 #include "util/elf.h"
 #include "util/error.h"
 
 #define TYPE_VIRT_MACHINE "virt-machine"
-
-/* The memory map (QEMU's hw/riscv/virt.c addresses; later devices go in the gaps). */
-#define VIRT_TEST_BASE UINT64_C(0x100000)
-#define VIRT_UART0_BASE UINT64_C(0x10000000)
-#define VIRT_DRAM_BASE UINT64_C(0x80000000)
 
 #define VIRT_DEFAULT_RAM (UINT64_C(128) << 20)
 #define VIRT_MAX_RAM (UINT64_C(64) << 30)
 #define VIRT_MAX_CPUS 8
 /* QEMU's virt UART clock (3.6864 MHz) / 16. */
 #define VIRT_UART_BAUDBASE 230400
-/* The timebase of `time` (QEMU's virt: 10 MHz) until the CLINT provides mtime. */
-#define VIRT_TIMEBASE_HZ UINT64_C(10000000)
+/* With firmware, a raw kernel goes here (OpenSBI's FW_JUMP_ADDR for QEMU's virt). */
+#define VIRT_KERNEL_BASE (VIRT_DRAM_BASE + 0x200000)
+/* Room reserved for the device tree at the top of DRAM. */
+#define VIRT_FDT_MAX (UINT64_C(1) << 20)
+/* What the harts implement, as riscv,isa says it. */
+#define VIRT_ISA "rv64imafdc_zicntr_zicsr_zifencei_sstc"
 
 #define EM_RISCV 243
 /* Bounds on what a kernel may make hulld allocate while loading it. */
@@ -40,25 +53,28 @@
 typedef struct VirtMachine {
     MachineState parent_obj;
     RiscvHartConfig *harts; /* ms->ncpus of them */
-    SerialState *uart0;     /* for the interrupt controller to wire, once there is one */
+    SiFivePlicState *plic;
+    RiscvClintState *clint;
 } VirtMachine;
 
 #define VIRT_MACHINE(obj) OBJECT_CHECK(VirtMachine, (obj), TYPE_VIRT_MACHINE)
 
-/* mtime: the virtual clock at the timebase frequency. */
-static uint64_t virt_get_time(void *opaque)
-{
-    return (uint64_t)clock_get_ns(HULL_CLOCK_VIRTUAL) / (UINT64_C(1000000000) / VIRT_TIMEBASE_HZ);
-}
+/* ---- image loading ---- */
 
-/* ---- kernel loading ---- */
+/* A firmware or kernel image as loaded: where it starts and what it covers. */
+typedef struct VirtImage {
+    const char *what; /* "firmware", "kernel" */
+    const char *path;
+    uint64_t entry;   /* physical */
+    uint64_t end;     /* one past the highest byte it occupies */
+} VirtImage;
 
 /*
- * An ELF kernel: every PT_LOAD segment must lie in DRAM (its file bytes and the zeros up
- * to memsz are rewritten at each reset). Returns the physical entry point.
+ * An ELF image: every PT_LOAD segment must lie in DRAM (its file bytes and the zeros up
+ * to memsz are rewritten at each reset). Sets the physical entry point and the end.
  */
-static bool virt_load_elf(MachineState *ms, const uint8_t *data, size_t size,
-                          uint64_t *entry, GError **errp)
+static bool virt_load_elf(MachineState *ms, VirtImage *img, const uint8_t *data, size_t size,
+                          GError **errp)
 {
     g_autoptr(GError) err = NULL;
     g_autoptr(ElfImage) image = elf_parse(data, size, EM_RISCV, &err);
@@ -66,85 +82,88 @@ static bool virt_load_elf(MachineState *ms, const uint8_t *data, size_t size,
     uint64_t zero_fill = 0;
 
     if (!image) {
-        return hull_error_setg(errp, "kernel '%s': %s", ms->kernel, err->message);
+        return hull_error_setg(errp, "%s '%s': %s", img->what, img->path, err->message);
     }
-    *entry = image->entry;
+    img->entry = image->entry;
+    img->end = 0;
     for (unsigned i = 0; i < image->nr_segments; i++) {
         zero_fill += image->segments[i].memsz - image->segments[i].filesz;
     }
     if (zero_fill > VIRT_MAX_ZERO_FILL) {
-        return hull_error_setg(errp, "kernel '%s': its segments ask for %" G_GUINT64_FORMAT
+        return hull_error_setg(errp, "%s '%s': its segments ask for %" G_GUINT64_FORMAT
                                " bytes of zeros, at most %" G_GUINT64_FORMAT " are supported",
-                               ms->kernel, zero_fill, VIRT_MAX_ZERO_FILL);
+                               img->what, img->path, zero_fill, VIRT_MAX_ZERO_FILL);
     }
     for (unsigned i = 0; i < image->nr_segments; i++) {
         const ElfSegment *seg = &image->segments[i];
-        g_autofree char *name = g_strdup_printf("kernel segment %u", i);
+        g_autofree char *name = g_strdup_printf("%s segment %u", img->what, i);
 
         if (seg->paddr < VIRT_DRAM_BASE || seg->memsz > dram_end - seg->paddr ||
             seg->paddr >= dram_end) {
-            return hull_error_setg(errp, "kernel '%s': segment at 0x%" G_GINT64_MODIFIER
+            return hull_error_setg(errp, "%s '%s': segment at 0x%" G_GINT64_MODIFIER
                                    "x..0x%" G_GINT64_MODIFIER "x is outside DRAM (0x%"
                                    G_GINT64_MODIFIER "x..0x%" G_GINT64_MODIFIER "x)",
-                                   ms->kernel, seg->paddr, seg->paddr + seg->memsz - 1,
-                                   VIRT_DRAM_BASE, dram_end - 1);
+                                   img->what, img->path, seg->paddr,
+                                   seg->paddr + seg->memsz - 1, VIRT_DRAM_BASE, dram_end - 1);
         }
         if (seg->filesz &&
             !machine_add_blob(ms, name, seg->paddr, seg->data, seg->filesz, errp)) {
             return false;
         }
         if (seg->memsz > seg->filesz) {
-            g_autofree char *bss = g_strdup_printf("kernel segment %u (zeros)", i);
+            g_autofree char *bss = g_strdup_printf("%s segment %u (zeros)", img->what, i);
             g_autofree uint8_t *zeros = g_try_malloc0(seg->memsz - seg->filesz);
 
             if (!zeros) {
-                return hull_error_setg(errp, "kernel '%s': out of memory for its zero fill",
-                                       ms->kernel);
+                return hull_error_setg(errp, "%s '%s': out of memory for its zero fill",
+                                       img->what, img->path);
             }
             if (!machine_add_blob(ms, bss, seg->paddr + seg->filesz, zeros,
                                   seg->memsz - seg->filesz, errp)) {
                 return false;
             }
         }
+        img->end = MAX(img->end, seg->paddr + seg->memsz);
         /* A linked-at-virtual-address image: enter at the physical address. */
         if (image->entry >= seg->vaddr && image->entry - seg->vaddr < seg->memsz) {
-            *entry = seg->paddr + (image->entry - seg->vaddr);
+            img->entry = seg->paddr + (image->entry - seg->vaddr);
         }
     }
     return true;
 }
 
 /*
- * The kernel file's bytes, read (not mapped: a file truncated under a mapping would kill
+ * The image file's bytes, read (not mapped: a file truncated under a mapping would kill
  * the process) without blocking on something that is not a regular file.
  */
-static uint8_t *virt_read_kernel(const char *path, size_t *len, GError **errp)
+static uint8_t *virt_read_image(const VirtImage *img, size_t *len, GError **errp)
 {
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    int fd = open(img->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     g_autofree uint8_t *buf = NULL;
     struct stat st;
     size_t done = 0;
 
     if (fd < 0) {
-        hull_error_setg_errno(errp, errno, "kernel '%s'", path);
+        hull_error_setg_errno(errp, errno, "%s '%s'", img->what, img->path);
         return NULL;
     }
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        hull_error_setg(errp, "kernel '%s': not a regular file", path);
+        hull_error_setg(errp, "%s '%s': not a regular file", img->what, img->path);
         return NULL;
     }
     if ((uint64_t)st.st_size > VIRT_MAX_KERNEL_FILE) {
         close(fd);
-        hull_error_setg(errp, "kernel '%s' is too big: %" G_GINT64_FORMAT " bytes, at most %"
-                        G_GUINT64_FORMAT, path, (gint64)st.st_size, VIRT_MAX_KERNEL_FILE);
+        hull_error_setg(errp, "%s '%s' is too big: %" G_GINT64_FORMAT " bytes, at most %"
+                        G_GUINT64_FORMAT, img->what, img->path, (gint64)st.st_size,
+                        VIRT_MAX_KERNEL_FILE);
         return NULL;
     }
     buf = g_try_malloc(st.st_size ? (size_t)st.st_size : 1);
     if (!buf) {
         close(fd);
-        hull_error_setg(errp, "kernel '%s': out of memory for %" G_GINT64_FORMAT " bytes",
-                        path, (gint64)st.st_size);
+        hull_error_setg(errp, "%s '%s': out of memory for %" G_GINT64_FORMAT " bytes",
+                        img->what, img->path, (gint64)st.st_size);
         return NULL;
     }
     while (done < (size_t)st.st_size) {
@@ -154,7 +173,7 @@ static uint8_t *virt_read_kernel(const char *path, size_t *len, GError **errp)
             continue;
         }
         if (n < 0) {
-            hull_error_setg_errno(errp, errno, "kernel '%s'", path);
+            hull_error_setg_errno(errp, errno, "%s '%s'", img->what, img->path);
             close(fd);
             return NULL;
         }
@@ -168,93 +187,118 @@ static uint8_t *virt_read_kernel(const char *path, size_t *len, GError **errp)
     return g_steal_pointer(&buf);
 }
 
-static bool virt_load_kernel(MachineState *ms, uint64_t *entry, GError **errp)
+/* Loads an ELF at its addresses or a raw image at raw_base (in DRAM). */
+static bool virt_load_image(MachineState *ms, VirtImage *img, uint64_t raw_base, GError **errp)
 {
     g_autofree uint8_t *data = NULL;
+    uint64_t dram_end = VIRT_DRAM_BASE + ms->ram_size;
     size_t size;
 
-    data = virt_read_kernel(ms->kernel, &size, errp);
+    data = virt_read_image(img, &size, errp);
     if (!data) {
         return false;
     }
     if (size >= 4 && memcmp(data, "\x7f" "ELF", 4) == 0) {
-        return virt_load_elf(ms, data, size, entry, errp);
+        return virt_load_elf(ms, img, data, size, errp);
     }
     if (size == 0) {
-        return hull_error_setg(errp, "kernel '%s' is empty", ms->kernel);
+        return hull_error_setg(errp, "%s '%s' is empty", img->what, img->path);
     }
-    if (size > ms->ram_size) {
-        return hull_error_setg(errp, "kernel '%s' is too big: %zu bytes, DRAM holds %"
-                               G_GUINT64_FORMAT, ms->kernel, size, ms->ram_size);
+    if (raw_base >= dram_end || size > dram_end - raw_base) {
+        return hull_error_setg(errp, "%s '%s' is too big: %zu bytes at 0x%" G_GINT64_MODIFIER
+                               "x, DRAM ends at 0x%" G_GINT64_MODIFIER "x", img->what,
+                               img->path, size, raw_base, dram_end);
     }
-    /* A raw image runs from its first byte at the start of DRAM. */
-    *entry = VIRT_DRAM_BASE;
-    return machine_add_blob(ms, "kernel", VIRT_DRAM_BASE, data, size, errp);
+    /* A raw image runs from its first byte. */
+    img->entry = raw_base;
+    img->end = raw_base + size;
+    return machine_add_blob(ms, img->what, raw_base, data, size, errp);
 }
 
 /* ---- board ---- */
 
-static bool virt_add_uart(MachineState *ms, GError **errp)
+/* Adds a realized board device and maps its region (the machine keeps the device). */
+static bool virt_map_device(MachineState *ms, DeviceState *dev, MemoryRegion *(*region)(void *),
+                            uint64_t addr, GError **errp)
+{
+    bool ok = machine_add_device(ms, dev, errp) &&
+              memory_region_add_subregion(ms->sysmem, addr, region(dev), 0, errp);
+
+    object_unref(OBJECT(dev));
+    return ok;
+}
+
+static MemoryRegion *uart_region(void *dev)
+{
+    return serial_get_region(dev);
+}
+
+static MemoryRegion *test_region(void *dev)
+{
+    return sifive_test_get_region(dev);
+}
+
+static MemoryRegion *rtc_region(void *dev)
+{
+    return goldfish_rtc_get_region(dev);
+}
+
+static MemoryRegion *clint_region(void *dev)
+{
+    return riscv_clint_get_region(dev);
+}
+
+static MemoryRegion *plic_region(void *dev)
+{
+    return sifive_plic_get_region(dev);
+}
+
+/* The PLIC first (the others' interrupts go to it), then the devices on it. */
+static bool virt_add_devices(MachineState *ms, GError **errp)
 {
     VirtMachine *vm = VIRT_MACHINE(ms);
-    SerialState *uart = serial_new(machine_serial(ms, 0), 0, NULL, errp);
-    bool ok;
+    SerialState *uart;
+    SiFiveTestState *test;
+    GoldfishRTCState *rtc;
 
+    vm->plic = sifive_plic_new((unsigned)ms->ncpus, errp);
+    if (!vm->plic || !virt_map_device(ms, DEVICE(vm->plic), plic_region, VIRT_PLIC_BASE, errp)) {
+        return false;
+    }
+    vm->clint = riscv_clint_new((unsigned)ms->ncpus, errp);
+    if (!vm->clint ||
+        !virt_map_device(ms, DEVICE(vm->clint), clint_region, VIRT_CLINT_BASE, errp)) {
+        return false;
+    }
+    test = sifive_test_new(errp);
+    if (!test || !virt_map_device(ms, DEVICE(test), test_region, VIRT_TEST_BASE, errp)) {
+        return false;
+    }
+    rtc = goldfish_rtc_new(errp);
+    if (!rtc) {
+        return false;
+    }
+    goldfish_rtc_connect_irq(rtc, sifive_plic_get_source(vm->plic, VIRT_RTC_IRQ));
+    if (!virt_map_device(ms, DEVICE(rtc), rtc_region, VIRT_RTC_BASE, errp)) {
+        return false;
+    }
+    uart = serial_new(machine_serial(ms, 0), 0, sifive_plic_get_source(vm->plic, VIRT_UART0_IRQ),
+                      errp);
     if (!uart) {
         return false;
     }
-    ok = object_property_set_uint(OBJECT(uart), "baudbase", VIRT_UART_BAUDBASE, errp) &&
-         machine_add_device(ms, DEVICE(uart), errp) &&
-         memory_region_add_subregion(ms->sysmem, VIRT_UART0_BASE, serial_get_region(uart), 0,
-                                     errp);
-    /* The machine keeps it (board devices live until machine teardown). */
-    object_unref(OBJECT(uart));
-    if (ok) {
-        vm->uart0 = uart;
-    }
-    return ok;
-}
-
-static bool virt_add_test(MachineState *ms, GError **errp)
-{
-    SiFiveTestState *test = sifive_test_new(errp);
-    bool ok;
-
-    if (!test) {
+    if (!object_property_set_uint(OBJECT(uart), "baudbase", VIRT_UART_BAUDBASE, errp)) {
+        object_unref(OBJECT(uart));
         return false;
     }
-    ok = machine_add_device(ms, DEVICE(test), errp) &&
-         memory_region_add_subregion(ms->sysmem, VIRT_TEST_BASE, sifive_test_get_region(test),
-                                     0, errp);
-    object_unref(OBJECT(test));
-    return ok;
+    return virt_map_device(ms, DEVICE(uart), uart_region, VIRT_UART0_BASE, errp);
 }
 
-static bool virt_init(MachineState *ms, GError **errp)
+/* The harts, each wired to the CLINT (software and timer interrupts, mtime, Sstc) and to
+ * the PLIC (M and S external interrupts). */
+static bool virt_add_harts(MachineState *ms, uint64_t fdt_addr, GError **errp)
 {
     VirtMachine *vm = VIRT_MACHINE(ms);
-    g_autoptr(MemoryRegion) dram = NULL;
-    uint64_t entry = VIRT_DRAM_BASE;
-
-    if (ms->firmware) {
-        return hull_error_setg(errp, "virt: 'firmware' is not supported yet (it needs the "
-                               "device tree and the privileged architecture); give the "
-                               "program as 'kernel'");
-    }
-    if (ms->initrd || ms->cmdline[0]) {
-        return hull_error_setg(errp, "virt: 'initrd' and 'cmdline' need a device tree, which "
-                               "this board does not build yet");
-    }
-    dram = machine_ram_new(ms, "riscv_virt_board.ram", ms->ram_size, errp);
-    if (!dram || !memory_region_add_subregion(ms->sysmem, VIRT_DRAM_BASE, dram, 0, errp)) {
-        return false;
-    }
-    if (!virt_add_test(ms, errp) || !virt_add_uart(ms, errp)) {
-        return false;
-    }
-    if (ms->kernel && !virt_load_kernel(ms, &entry, errp)) {
-        return false;
-    }
 
     vm->harts = g_new0(RiscvHartConfig, ms->ncpus);
     for (uint64_t i = 0; i < ms->ncpus; i++) {
@@ -263,14 +307,143 @@ static bool virt_init(MachineState *ms, GError **errp)
         *hart = (RiscvHartConfig){
             .magic = RISCV_HART_CONFIG_MAGIC,
             .hartid = i,
-            .reset_pc = entry,
-            .get_time = virt_get_time,
+            .reset_pc = VIRT_MROM_BASE,
+            .boot_a1 = fdt_addr,
+            .get_time = riscv_clint_get_time,
+            .time_opaque = vm->clint,
+            .stimecmp_changed = riscv_clint_set_stimecmp,
         };
         if (!cpu_create(ms->cpus, hart, errp)) {
             return false;
         }
+        riscv_clint_connect_hart(vm->clint, (unsigned)i, hart->irq[RISCV_HART_IRQ_M_SOFT],
+                                 hart->irq[RISCV_HART_IRQ_M_TIMER],
+                                 hart->irq[RISCV_HART_IRQ_S_TIMER]);
+        sifive_plic_connect_hart(vm->plic, (unsigned)i, hart->irq[RISCV_HART_IRQ_M_EXT],
+                                 hart->irq[RISCV_HART_IRQ_S_EXT]);
     }
     return true;
+}
+
+/* Firmware, kernel and initrd; sets where the harts start and what the ROM hands on. */
+static bool virt_load_images(MachineState *ms, uint64_t *start, uint64_t *next_addr,
+                             unsigned *next_mode, uint64_t *images_end, GError **errp)
+{
+    VirtImage fw = {.what = "firmware", .path = ms->firmware};
+    VirtImage kernel = {.what = "kernel", .path = ms->kernel};
+
+    *start = VIRT_DRAM_BASE;
+    *next_addr = 0;
+    *next_mode = FW_DYNAMIC_NEXT_MODE_S;
+    *images_end = VIRT_DRAM_BASE;
+    if (ms->firmware) {
+        if (!virt_load_image(ms, &fw, VIRT_DRAM_BASE, errp)) {
+            return false;
+        }
+        *start = fw.entry;
+        *images_end = MAX(*images_end, fw.end);
+    }
+    if (ms->kernel) {
+        if (!virt_load_image(ms, &kernel, ms->firmware ? VIRT_KERNEL_BASE : VIRT_DRAM_BASE,
+                             errp)) {
+            return false;
+        }
+        if (ms->firmware && kernel.entry < fw.end && fw.entry < kernel.end) {
+            return hull_error_setg(errp, "kernel '%s' overlaps firmware '%s'", ms->kernel,
+                                   ms->firmware);
+        }
+        if (ms->firmware) {
+            *next_addr = kernel.entry;
+        } else {
+            *start = kernel.entry;
+        }
+        *images_end = MAX(*images_end, kernel.end);
+    } else if (ms->firmware) {
+        *next_addr = VIRT_KERNEL_BASE; /* nothing there: the firmware's problem, as on QEMU */
+    }
+    return true;
+}
+
+static bool virt_init(MachineState *ms, GError **errp)
+{
+    g_autoptr(MemoryRegion) dram = NULL;
+    g_autoptr(MemoryRegion) mrom = NULL;
+    g_autofree void *fdt = NULL;
+    uint8_t rom[RISCV_BOOT_ROM_SIZE];
+    uint8_t rng_seed[32];
+    uint64_t start, next_addr, images_end, fdt_addr, initrd_start = 0, initrd_end = 0;
+    unsigned next_mode;
+    size_t fdt_size;
+    VirtFdtConfig cfg;
+
+    dram = machine_ram_new(ms, "riscv_virt_board.ram", ms->ram_size, errp);
+    if (!dram || !memory_region_add_subregion(ms->sysmem, VIRT_DRAM_BASE, dram, 0, errp)) {
+        return false;
+    }
+    mrom = memory_region_new_rom("riscv_virt_board.mrom", VIRT_MROM_SIZE, errp);
+    if (!mrom || !memory_region_add_subregion(ms->sysmem, VIRT_MROM_BASE, mrom, 0, errp)) {
+        return false;
+    }
+    if (!virt_add_devices(ms, errp) ||
+        !virt_load_images(ms, &start, &next_addr, &next_mode, &images_end, errp)) {
+        return false;
+    }
+    /* The device tree at the top of DRAM, the initrd right below it. */
+    if (!virt_fdt_place(VIRT_DRAM_BASE, ms->ram_size, VIRT_FDT_MAX, images_end, &fdt_addr,
+                        errp)) {
+        return false;
+    }
+    if (ms->initrd) {
+        g_autoptr(GError) err = NULL;
+        g_autofree char *data = NULL;
+        gsize len;
+
+        if (!g_file_get_contents(ms->initrd, &data, &len, &err)) {
+            return hull_error_setg(errp, "initrd: %s", err->message);
+        }
+        if (!virt_initrd_place(images_end, fdt_addr, len, &initrd_start, errp) ||
+            !machine_add_blob(ms, "initrd", initrd_start, data, len, errp)) {
+            return false;
+        }
+        initrd_end = initrd_start + len;
+    }
+    if (getrandom(rng_seed, sizeof(rng_seed), GRND_NONBLOCK) != (ssize_t)sizeof(rng_seed)) {
+        for (unsigned i = 0; i < sizeof(rng_seed); i++) {
+            rng_seed[i] = (uint8_t)g_random_int();
+        }
+    }
+    cfg = (VirtFdtConfig){
+        .ram_base = VIRT_DRAM_BASE,
+        .ram_size = ms->ram_size,
+        .nharts = (unsigned)ms->ncpus,
+        .isa = VIRT_ISA,
+        .mmu_type = "riscv,sv48",
+        .has_clint = true,
+        .has_plic = true,
+        .has_uart = true,
+        .has_rtc = true,
+        .has_test = true,
+        .virtio_slots = 0, /* listed once virtio-mmio devices exist */
+        .bootargs = ms->cmdline,
+        .initrd_start = initrd_start,
+        .initrd_end = initrd_end,
+        .rng_seed = rng_seed,
+        .rng_seed_len = sizeof(rng_seed),
+    };
+    fdt = virt_fdt_build(&cfg, &fdt_size, errp);
+    if (!fdt) {
+        return false;
+    }
+    if (fdt_size > VIRT_FDT_MAX) {
+        return hull_error_setg(errp, "the device tree is too big (%zu bytes)", fdt_size);
+    }
+    if (!machine_add_blob(ms, "device tree", fdt_addr, fdt, fdt_size, errp)) {
+        return false;
+    }
+    ms->fdt = g_bytes_new(fdt, fdt_size);
+    riscv_boot_rom_build(rom, start, fdt_addr, next_addr, next_mode);
+    return machine_add_blob(ms, "reset ROM", VIRT_MROM_BASE, rom, sizeof(rom), errp) &&
+           virt_add_harts(ms, fdt_addr, errp);
 }
 
 static void virt_cleanup(MachineState *ms)
@@ -279,7 +452,8 @@ static void virt_cleanup(MachineState *ms)
 
     /* The vCPUs that named these are gone; the accelerator owns the IRQ lines. */
     g_clear_pointer(&vm->harts, g_free);
-    vm->uart0 = NULL;
+    vm->plic = NULL;
+    vm->clint = NULL;
 }
 
 static const char *const virt_accels[] = {"tcg", NULL};
@@ -301,8 +475,9 @@ static void virt_class_init(ObjectClass *klass)
 static const TypeInfo virt_machine_info = {
     .name = TYPE_VIRT_MACHINE,
     .parent = TYPE_MACHINE,
-    .description = "RISC-V VirtIO board (QEMU's virt memory map): RV64IMAC harts, "
-                   "DRAM at 0x80000000, ns16550a UART, SiFive test finisher",
+    .description = "RISC-V VirtIO board (QEMU's virt memory map): RV64IMAFDC harts with "
+                   "M/S/U modes, CLINT, PLIC, ns16550a UART, Goldfish RTC, SiFive test, "
+                   "device tree, OpenSBI fw_dynamic/fw_jump boot",
     .instance_size = sizeof(VirtMachine),
     .class_init = virt_class_init,
 };

@@ -1,0 +1,61 @@
+/* Board test of the reset ROM and the device tree: a0 = mhartid, a1 = the device tree
+ * (FDT magic d00dfeed, big-endian, at a1), a2 = fw_dynamic_info ("OSBI", version 2,
+ * next_mode S); then the CLINT: mtime advances, and a timer interrupt arrives through
+ * mtimecmp (MTIP) and wakes wfi. */
+#include "test.h"
+
+#define CLINT_MTIMECMP 0x2004000
+#define CLINT_MTIME    0x200bff8
+
+    .text
+    .globl run_tests
+run_tests:
+    mv s0, ra
+    TEST(1)                         /* boot registers from the ROM (crt leaves a0..a2 alone) */
+    csrr t0, mhartid
+    bne a0, t0, fail
+    TEST(2)
+    lwu t0, 0(a1)                   /* FDT header magic, big-endian in memory */
+    CHECK(t0, 0xedfe0dd0)
+    TEST(3)
+    ld t0, 0(a2)                    /* fw_dynamic_info.magic */
+    CHECK(t0, 0x4942534f)
+    ld t0, 8(a2)
+    CHECK(t0, 2)
+    ld t0, 24(a2)                   /* next_mode */
+    CHECK(t0, 1)
+    TEST(4)                         /* mtime runs */
+    li t2, CLINT_MTIME
+    ld t0, 0(t2)
+    li t3, 1000
+1:  addi t3, t3, -1
+    bnez t3, 1b
+    ld t1, 0(t2)
+    bgeu t0, t1, fail
+    TEST(5)                         /* machine timer interrupt wakes wfi */
+    la t0, mtvec_handler
+    csrw mtvec, t0
+    ld t0, 0(t2)
+    addi t0, t0, 100                /* 10 us from now */
+    li t1, CLINT_MTIMECMP
+    sd t0, 0(t1)
+    li t0, 0x80                     /* mie.MTIE */
+    csrs mie, t0
+    li s4, 0
+    csrsi mstatus, 8                /* MIE */
+2:  wfi
+    beqz s4, 2b
+    csrci mstatus, 8
+    mv ra, s0
+    ret
+
+    .align 2
+mtvec_handler:
+    csrr t0, mcause
+    li t1, 0x8000000000000007       /* interrupt, machine timer */
+    bne t0, t1, fail
+    li t0, -1
+    li t1, CLINT_MTIMECMP
+    sd t0, 0(t1)                    /* no more timer interrupts */
+    li s4, 1
+    mret
