@@ -921,22 +921,46 @@ static bool riscv_tcg_exec_interrupt(void *env)
     return false;
 }
 
-/* A guest-physical page now holds translated code: make every hart's stores to it take
- * the slow path. Other harts' TLBs are flushed from this thread, which is only safe while
- * they do not run; SMP harts need the engine's run-on-cpu mechanism here (next issue).
- * A hart with paging on may map the page at any virtual address: its whole TLB goes. */
+/*
+ * Makes hart h's stores to phys_page (to any page, when any_page) take the slow path by
+ * invalidating write tags only, each with one atomic store. Safe while h runs generated
+ * code on another thread: an access that already matched the tag completes with the
+ * entry's (unchanged) host address, any later one misses. Neither addends nor the jump
+ * cache are touched, so a concurrent reader never sees a torn entry.
+ */
+static void riscv_tcg_watch_writes(RiscvCPU *h, uint64_t phys_page, bool any_page)
+{
+    unsigned idx = (unsigned)(phys_page >> TCG_PAGE_BITS) & (TCG_TLB_SIZE - 1);
+
+    for (unsigned mmu = 0; mmu < TCG_MMU_IDX_MAX; mmu++) {
+        for (unsigned i = any_page ? 0 : idx; i < (any_page ? TCG_TLB_SIZE : idx + 1); i++) {
+            TCGTLBEntry *e = &h->tcg.tlb[mmu][i];
+            uint64_t tag = __atomic_load_n(&e->addr_write, __ATOMIC_RELAXED);
+
+            if (!(tag & TCG_TLB_INVALID) && (any_page || (tag & TCG_PAGE_MASK) == phys_page)) {
+                __atomic_store_n(&e->addr_write, UINT64_MAX, __ATOMIC_SEQ_CST);
+            }
+        }
+    }
+}
+
+/*
+ * A guest-physical page now holds translated code: every hart's stores to it must take the
+ * slow path, which invalidates the translations. A hart with paging on may map the page
+ * at any virtual address, so all its write entries go. Other harts may be running: see
+ * riscv_tcg_watch_writes. (A store racing with this on another hart may still reach the
+ * page unnoticed; making that impossible needs the engine's run-on-vCPU mechanism.)
+ */
 static void riscv_tcg_code_page_added(void *opaque, uint64_t phys_page)
 {
     RiscvTcg *t = opaque;
 
     for (unsigned i = 0; i < t->nr_harts; i++) {
         RiscvCPU *h = t->harts[i];
+        uint64_t satp = __atomic_load_n(&h->env.satp, __ATOMIC_RELAXED);
 
-        if ((h->env.satp >> RISCV_SATP_MODE_SHIFT) != RISCV_SATP_MODE_BARE) {
-            tcg_tlb_flush(&h->tcg);
-        } else {
-            tcg_tlb_flush_page(&h->tcg, phys_page);
-        }
+        riscv_tcg_watch_writes(h, phys_page,
+                               (satp >> RISCV_SATP_MODE_SHIFT) != RISCV_SATP_MODE_BARE);
     }
 }
 

@@ -414,3 +414,32 @@ def test_members_beyond_the_schema(hulld):
         vm.device_add(driver="test-device", id="dev0", chardev="con0")
         assert vm.qom_get(path="/machine/peripheral/dev0", property="chardev") == \
             "/chardevs/con0"
+
+
+def free_tcp_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_tcp(start_hulld, hullctl_path):
+    """tcp:HOST:PORT reaches a hulld started with --tcp; descriptors cannot go that way."""
+    port = free_tcp_port()
+    h = start_hulld("--tcp", "127.0.0.1:%d" % port)
+    address = "tcp:127.0.0.1:%d" % port
+
+    async def main():
+        async with hull.connect(address, retry=5) as vm:
+            assert (await vm.query_status()).status == "no-machine"
+            with pytest.raises(ValueError):
+                await vm.with_fds([0]).getfd(fdname="x")
+            assert (await vm.query_version()).package.startswith("hull")
+        with pytest.raises(hull.ConnectionLost):
+            await hull.connect("tcp:127.0.0.1:notaport")
+    run(main())
+    import subprocess
+    r = subprocess.run([hullctl_path, "-s", address, "query-status"], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0 and "no-machine" in r.stdout
+    assert h.alive()

@@ -113,7 +113,8 @@ class ClientBase:
 
     @classmethod
     async def connect(cls, path, *, oob=False, retry=0.0):
-        """Connects to the QMP socket at path, reads the greeting and negotiates
+        """Connects to the QMP socket at path (a unix socket, or tcp:HOST:PORT for
+        hulld --tcp), reads the greeting and negotiates
         capabilities (oob=True enables out-of-band execution). With retry > 0, keeps
         trying for that many seconds while the socket is absent or refuses connections
         (hulld still starting)."""
@@ -125,10 +126,20 @@ class ClientBase:
         loop = asyncio.get_running_loop()
         deadline = time.monotonic() + retry
         while True:
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+            family, address = socket.AF_UNIX, path
+            if path.startswith("tcp:"):
+                # tcp:HOST:PORT (hulld --tcp); [::1]:PORT for IPv6 literals.
+                host, _, port = path[4:].rpartition(":")
+                try:
+                    infos = await loop.getaddrinfo(host.strip("[]"), int(port),
+                                                   type=socket.SOCK_STREAM)
+                except (ValueError, OSError) as err:
+                    raise ConnectionLost("cannot connect to %s: %s" % (path, err)) from err
+                family, _, _, _, address = infos[0]
+            sock = socket.socket(family, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
             sock.setblocking(False)
             try:
-                await loop.sock_connect(sock, path)
+                await loop.sock_connect(sock, address)
                 break
             except (FileNotFoundError, ConnectionRefusedError) as err:
                 sock.close()
@@ -308,6 +319,8 @@ class ClientBase:
             if self._sock is None:
                 raise ConnectionLost("%s: %s" % (self.path, self._lost_reason))
             sock = self._sock
+            if fds and sock.family != socket.AF_UNIX:
+                raise ValueError("file descriptors can be passed over unix sockets only")
             if fds:
                 # The descriptors travel with the first byte; the rest goes as usual.
                 anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))]
