@@ -32,15 +32,24 @@ static void device_finalize(Object *obj)
     DeviceState *dev = DEVICE(obj);
 
     g_free(dev->id);
-    if (dev->irq_outs) {
-        g_array_free(dev->irq_outs, true);
+    device_clear_irq_outputs(dev);
+}
+
+void device_clear_irq_outputs(DeviceState *dev)
+{
+    if (!dev->irq_outs) {
+        return;
     }
+    for (guint i = 0; i < dev->irq_outs->len; i++) {
+        g_free(g_array_index(dev->irq_outs, DeviceIrqOutputs, i).name);
+    }
+    g_clear_pointer(&dev->irq_outs, g_array_unref);
 }
 
 void device_declare_irq_outputs(DeviceState *dev, const char *name, IrqLine **pins,
                                 unsigned n)
 {
-    DeviceIrqOutputs out = {.name = name, .pins = pins, .n = n};
+    DeviceIrqOutputs out = {.name = g_strdup(name), .pins = pins, .n = n};
 
     if (!dev->irq_outs) {
         dev->irq_outs = g_array_new(false, false, sizeof(DeviceIrqOutputs));

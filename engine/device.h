@@ -20,7 +20,7 @@ typedef struct DeviceState {
 /* A named group of interrupt outputs: pins[i] is the field where the device keeps the
  * line it drives (the board stores the receiver's line there). */
 typedef struct DeviceIrqOutputs {
-    const char *name;
+    char *name;
     IrqLine **pins;
     unsigned n;
 } DeviceIrqOutputs;
@@ -53,10 +53,13 @@ bool device_attach(DeviceState *dev, const char *id, GError **errp);
  * /machine/peripheral-anon/device[N], as in QEMU. */
 bool device_attach_user(DeviceState *dev, const char *id, GError **errp);
 
-/* Declares interrupt outputs (usually in instance_init), so that tests can intercept them
- * (qtest-irq-intercept). `pins` points into the device's state; name is static. */
+/* Declares interrupt outputs (in instance_init, or in realize for per-hart arrays), so
+ * that tests can intercept them (qtest-irq-intercept). `pins` points into the device's
+ * state; the name is copied. */
 void device_declare_irq_outputs(DeviceState *dev, const char *name, IrqLine **pins,
                                 unsigned n);
+/* Forgets every declared output (an unrealize that frees the pins calls it). */
+void device_clear_irq_outputs(DeviceState *dev);
 
 bool device_realize(DeviceState *dev, GError **errp);
 void device_unrealize(DeviceState *dev);

@@ -321,7 +321,8 @@ static void write_blobs(MachineState *ms)
 bool machine_check_file(const char *what, const char *path, GError **errp)
 {
     struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO or device given as a file must not block the main thread. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
     if (fd < 0) {
         return hull_error_setg(errp, "%s '%s': %s", what, path, g_strerror(errno));

@@ -18,8 +18,9 @@
 /* One intercepted output group of a device. */
 typedef struct QtestIntercept {
     char *path;
-    const char *name;
+    char *name;
     IrqLine **lines; /* ours, stored in the device's pins */
+    bool *levels;    /* last level reported per line (devices re-assert unchanged ones) */
     unsigned n;
 } QtestIntercept;
 
@@ -32,7 +33,9 @@ static void intercept_free(gpointer p)
     QtestIntercept *ic = p;
 
     irq_lines_free(ic->lines, ic->n);
+    g_free(ic->levels);
     g_free(ic->path);
+    g_free(ic->name);
     g_free(ic);
 }
 
@@ -329,7 +332,10 @@ static void intercepted_irq(void *opaque, unsigned n, bool level)
 {
     QtestIntercept *ic = opaque;
 
-    qapi_event_send_qtest_irq(ic->path, ic->name, n, level);
+    if (ic->levels[n] != level) {
+        ic->levels[n] = level;
+        qapi_event_send_qtest_irq(ic->path, ic->name, n, level);
+    }
 }
 
 void qmp_qtest_irq_intercept(const char *qom_path, GError **errp)
@@ -366,9 +372,10 @@ void qmp_qtest_irq_intercept(const char *qom_path, GError **errp)
         QtestIntercept *ic = g_new0(QtestIntercept, 1);
 
         ic->path = g_strdup(path);
-        ic->name = out->name;
+        ic->name = g_strdup(out->name);
         ic->n = out->n;
         ic->lines = irq_lines_new(intercepted_irq, ic, 0, out->n);
+        ic->levels = g_new0(bool, out->n);
         for (unsigned j = 0; j < out->n; j++) {
             out->pins[j] = ic->lines[j];
         }

@@ -228,6 +228,9 @@ static bool clint_realize(DeviceState *dev, GError **errp)
         h->stimecmp = UINT64_MAX;
         h->mtimer = timer_new(HULL_CLOCK_VIRTUAL, clint_mtimer_cb, h);
         h->stimer = timer_new(HULL_CLOCK_VIRTUAL, clint_stimer_cb, h);
+        /* msip_line, mtip_line, stip_line: lines 0, 1, 2 of "hartN" (qtest) */
+        g_autofree char *name = g_strdup_printf("hart%u", i);
+        device_declare_irq_outputs(dev, name, &h->msip_line, 3);
     }
     s->mmio = memory_region_new_mmio(TYPE_RISCV_CLINT, RISCV_CLINT_SIZE, &clint_ops, s);
     memory_region_set_owner(s->mmio, object_ref(OBJECT(s)), (GDestroyNotify)object_unref);
@@ -242,6 +245,7 @@ static void clint_unrealize(DeviceState *dev)
         g_clear_pointer(&s->harts[i].mtimer, timer_free);
         g_clear_pointer(&s->harts[i].stimer, timer_free);
     }
+    device_clear_irq_outputs(dev);
     g_clear_pointer(&s->harts, g_free);
     g_clear_pointer(&s->mmio, memory_region_unref);
 }

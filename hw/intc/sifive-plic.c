@@ -211,6 +211,12 @@ static bool plic_realize(DeviceState *dev, GError **errp)
     }
     s->num_contexts = 2 * s->num_harts;
     s->contexts = g_new0(PlicContext, s->num_contexts);
+    for (unsigned c = 0; c < s->num_contexts; c++) {
+        /* Context 2h is hart h's M-mode external interrupt, 2h + 1 its S-mode one. */
+        g_autofree char *name = g_strdup_printf("context%u", c);
+
+        device_declare_irq_outputs(dev, name, &s->contexts[c].out, 1);
+    }
     s->sources = irq_lines_new(plic_source_handler, s, 0, SIFIVE_PLIC_NUM_SOURCES);
     s->mmio = memory_region_new_mmio(TYPE_SIFIVE_PLIC, SIFIVE_PLIC_SIZE(s->num_harts),
                                      &plic_ops, s);
@@ -226,6 +232,7 @@ static void plic_unrealize(DeviceState *dev)
         irq_lines_free(s->sources, SIFIVE_PLIC_NUM_SOURCES);
         s->sources = NULL;
     }
+    device_clear_irq_outputs(dev);
     g_clear_pointer(&s->contexts, g_free);
     g_clear_pointer(&s->mmio, memory_region_unref);
 }

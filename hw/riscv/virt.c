@@ -456,7 +456,7 @@ static void virt_cleanup(MachineState *ms)
     vm->clint = NULL;
 }
 
-static const char *const virt_accels[] = {"tcg", NULL};
+static const char *const virt_accels[] = {"tcg", "qtest", NULL};
 
 static void virt_class_init(ObjectClass *klass)
 {

@@ -104,6 +104,7 @@ def test_start_paused(qmp):
     ({"type": "test", "memory": 1 << 40}, "at most"),
     ({"type": "test", "kernel": "/nonexistent/kernel"}, "No such file"),
     ({"type": "test", "kernel": "/"}, "not a regular file"),
+    ({"type": "test", "kernel": "/dev/null"}, "not a regular file"),
     ({"type": "test", "initrd": "/etc/hostname"}, "needs 'kernel'"),
     ({"type": "test", "serial": ["1bad"]}, "not a valid chardev id"),
     ({"type": "test", "cpus": "two"}, "cpus"),
@@ -132,6 +133,14 @@ def test_wrong_phase_is_refused(qmp):
     for cmd in ["stop", "cont", "system_reset"]:
         error_of(qmp.execute(cmd))
     assert phase(qmp) == "configuring"
+
+
+def test_fifo_kernel_is_refused_without_blocking(qmp, workdir):
+    fifo = os.path.join(workdir, "kernel.fifo")
+    os.mkfifo(fifo)
+    err = error_of(qmp.execute("machine-create", {"type": "test", "kernel": fifo}))
+    assert "not a regular file" in err["desc"]
+    assert phase(qmp) == "no-machine"
 
 
 def test_start_failure_leaves_configuring(qmp, workdir):
