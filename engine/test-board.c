@@ -15,7 +15,19 @@
  *                 raised; write 0 cancels; read: ns left (0 when idle)
  *   0x20 STATUS   bit 0: the timer fired; write 1 to clear it (lowers the output)
  *   0x28 OUT      write: the low byte goes to the device's chardev (if any)
+ *   0x30 DISK_OFFSET  byte offset on the device's block node (`drive`)
+ *   0x38 DISK_ADDR    guest physical address of the data
+ *   0x40 DISK_LEN     bytes (at most 1 MiB)
+ *   0x48 DISK_CMD     write 1: read the disk into memory, 2: write memory to the disk,
+ *                     3: flush; read: 1 while a request is in flight
+ *   0x50 DISK_RESULT  0, or the errno of the last request (EFAULT: a guest address that
+ *                     is not memory, EBUSY: a request in flight, ENOMEDIUM: no drive)
+ * A finished request sets STATUS bit 1 and raises the output (cleared by writing 2 to
+ * STATUS). Requests run asynchronously off the main thread (engine/block.c).
  */
+#include <errno.h>
+
+#include "engine/block.h"
 #include "engine/clock.h"
 #include "engine/machine.h"
 #include "engine/timer.h"
@@ -29,6 +41,9 @@
 #define TEST_DEV_SLOTS      16
 #define TEST_DEV_ID         0x4c4c5548ULL
 #define TEST_IO_PORT        0x500
+#define TEST_DISK_MAX_LEN   (1u << 20)
+
+enum { DISK_CMD_READ = 1, DISK_CMD_WRITE = 2, DISK_CMD_FLUSH = 3 };
 
 typedef struct TestDev {
     DeviceState parent_obj;
@@ -41,6 +56,12 @@ typedef struct TestDev {
     uint64_t scratch;
     uint64_t status;
     uint8_t io_byte;
+    /* the disk interface */
+    Object *drive; /* PROP_DRIVE */
+    uint64_t disk_offset, disk_addr, disk_len, disk_result;
+    uint8_t *disk_buf; /* the request in flight's bounce buffer, or NULL */
+    unsigned disk_cmd;
+    bool disk_busy;
 } TestDev;
 
 #define TEST_DEV(obj) OBJECT_CHECK(TestDev, (obj), TYPE_TEST_DEV)
@@ -68,9 +89,87 @@ static uint64_t test_dev_reg(TestDev *d, uint64_t addr, unsigned size)
         return 0;
     case 0x20:
         return d->status;
+    case 0x30:
+        return d->disk_offset;
+    case 0x38:
+        return d->disk_addr;
+    case 0x40:
+        return d->disk_len;
+    case 0x48:
+        return d->disk_busy;
+    case 0x50:
+        return d->disk_result;
     default:
         return 0;
     }
+}
+
+static AddressSpace *test_dev_as(void)
+{
+    MachineState *ms = machine_get();
+
+    return ms ? ms->as : NULL;
+}
+
+static void test_dev_disk_done(void *opaque, int ret)
+{
+    TestDev *d = opaque;
+    AddressSpace *as = test_dev_as();
+
+    if (ret == 0 && d->disk_cmd == DISK_CMD_READ &&
+        (!as || address_space_write(as, d->disk_addr, d->disk_buf, d->disk_len) != MEMTX_OK)) {
+        ret = -EFAULT;
+    }
+    g_clear_pointer(&d->disk_buf, g_free);
+    d->disk_busy = false;
+    d->disk_result = (uint64_t)-ret;
+    d->status |= 2;
+    test_dev_update_irq(d, true);
+}
+
+/* Starts a disk request; the guest's numbers are checked before anything is queued. */
+static void test_dev_disk_start(TestDev *d, unsigned cmd)
+{
+    BlockNode *bs = d->drive ? BLOCK_NODE(d->drive) : NULL;
+    AddressSpace *as = test_dev_as();
+    int ret;
+
+    if (d->disk_busy) {
+        d->disk_result = EBUSY;
+        return;
+    }
+    if (!bs || !as) {
+        d->disk_result = ENOMEDIUM;
+        return;
+    }
+    d->disk_cmd = cmd;
+    if (cmd == DISK_CMD_FLUSH) {
+        ret = block_aio_flush(bs, test_dev_disk_done, d);
+    } else {
+        if (d->disk_len == 0 || d->disk_len > TEST_DISK_MAX_LEN) {
+            d->disk_result = EINVAL;
+            return;
+        }
+        d->disk_buf = g_malloc0(d->disk_len);
+        if (cmd == DISK_CMD_WRITE &&
+            address_space_read(as, d->disk_addr, d->disk_buf, d->disk_len) != MEMTX_OK) {
+            g_clear_pointer(&d->disk_buf, g_free);
+            d->disk_result = EFAULT;
+            return;
+        }
+        ret = cmd == DISK_CMD_WRITE
+                  ? block_aio_write(bs, d->disk_offset, d->disk_buf, d->disk_len,
+                                    test_dev_disk_done, d)
+                  : block_aio_read(bs, d->disk_offset, d->disk_buf, d->disk_len,
+                                   test_dev_disk_done, d);
+    }
+    if (ret < 0) {
+        g_clear_pointer(&d->disk_buf, g_free);
+        d->disk_result = (uint64_t)-ret;
+        return;
+    }
+    d->disk_result = 0;
+    d->disk_busy = true;
 }
 
 static MemTxResult test_dev_read(void *opaque, uint64_t addr, unsigned size, uint64_t *value)
@@ -98,9 +197,23 @@ static MemTxResult test_dev_write(void *opaque, uint64_t addr, unsigned size, ui
         }
         break;
     case 0x20:
-        if (val & 1) {
-            d->status &= ~1ULL;
+        if (val & 3) {
+            d->status &= ~(val & 3);
             test_dev_update_irq(d, false);
+        }
+        break;
+    case 0x30:
+        d->disk_offset = val;
+        break;
+    case 0x38:
+        d->disk_addr = val;
+        break;
+    case 0x40:
+        d->disk_len = val;
+        break;
+    case 0x48:
+        if (val >= DISK_CMD_READ && val <= DISK_CMD_FLUSH) {
+            test_dev_disk_start(d, (unsigned)val);
         }
         break;
     case 0x28:
@@ -180,6 +293,11 @@ static void test_dev_unrealize(DeviceState *dev)
 {
     TestDev *d = TEST_DEV(dev);
 
+    /* A request in flight completes (and writes what the guest wrote) before we go. */
+    if (d->drive) {
+        block_node_drain(BLOCK_NODE(d->drive));
+    }
+
     g_clear_pointer(&d->timer, timer_free);
     g_clear_pointer(&d->mmio, memory_region_unref);
     g_clear_pointer(&d->io, memory_region_unref);
@@ -190,6 +308,10 @@ static void test_dev_reset(DeviceState *dev)
     TestDev *d = TEST_DEV(dev);
 
     timer_del(d->timer);
+    if (d->drive) {
+        block_node_drain(BLOCK_NODE(d->drive)); /* the request finishes; its result drops */
+    }
+    d->disk_offset = d->disk_addr = d->disk_len = d->disk_result = 0;
     d->scratch = 0;
     d->status = 0;
     d->io_byte = 0;
@@ -209,6 +331,7 @@ static void test_dev_class_init(ObjectClass *klass)
 
 static const Property test_dev_properties[] = {
     PROP_CHARDEV("chardev", TestDev, chr, "where writes to the OUT register go"),
+    PROP_DRIVE("drive", TestDev, drive, "the block node of the disk registers"),
     PROP_END,
 };
 

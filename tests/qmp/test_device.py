@@ -247,16 +247,24 @@ def test_destroy_drops_devices(machine):
 def test_device_list_properties_of_test_device(qmp):
     props = qmp.cmd("device-list-properties", {"typename": "test-device"})
     assert props == [{"name": "chardev", "type": "link<chardev>",
-                      "description": "where writes to the OUT register go"}]
+                      "description": "where writes to the OUT register go"},
+                     {"name": "drive", "type": "link<block-node>",
+                      "description": "the block node of the disk registers"}]
 
 
-def test_query_block_lists_no_disk_for_devices_without_drive(machine, tmp_path):
+def test_query_block_lists_disk_devices(machine, tmp_path):
     qmp = machine
     img = tmp_path / "img"
     img.write_bytes(b"\0" * 4096)
     qmp.cmd("blockdev-add", {"driver": "file", "node-name": "img0", "filename": str(img)})
+    # a device with a drive property and nothing in it: listed, empty (as QEMU's)
     qmp.cmd("device_add", {"driver": "test-device", "id": "d0"})
-    assert qmp.cmd("query-block") == []
+    assert qmp.cmd("query-block") == [{"device": "", "locked": False, "qdev": "d0",
+                                       "removable": False}]
+    qmp.cmd("device_add", {"driver": "test-device", "id": "d1", "drive": "img0"})
+    blocks = {b["qdev"]: b for b in qmp.cmd("query-block")}
+    assert "inserted" not in blocks["d0"]
+    assert blocks["d1"]["inserted"]["node-name"] == "img0"
 
 
 def test_device_output_to_file_and_socket(qmp, workdir, tmp_path):

@@ -7,6 +7,8 @@ _start:
     csrr t0, mhartid
 1:  bnez t0, 1b                 /* one hart runs the workload */
     la sp, stack_top
+    li t0, 0x2000                   /* mstatus.FS = Initial: the F/D registers work */
+    csrs mstatus, t0
     call main
     li t0, 0x100000
     beqz a0, 2f
