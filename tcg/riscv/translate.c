@@ -17,10 +17,6 @@
  * mstatus.MPRV), the FS state (bits 4-5), and TCG_TB_FLAG_PHYS when fetches are not translated (M mode, or
  * satp.MODE = Bare), which lets blocks chain across pages.
  */
-#define RISCV_TB_FLAGS_PRIV_MASK 3u
-#define RISCV_TB_FLAGS_DATA_SHIFT 2
-#define RISCV_TB_FLAG_FS_ON (1u << 4)    /* mstatus.FS != Off: FP instructions legal */
-#define RISCV_TB_FLAG_FS_DIRTY (1u << 5) /* FS = Dirty: FP writes need not mark it */
 #define RISCV_MMU_IDX(priv) ((unsigned)(priv))
 
 struct RiscvTcg {

@@ -10,6 +10,17 @@
 #include "tcg/jit.h"
 #include "tcg/riscv/cpu.h"
 
+/*
+ * TB flags: everything translation depends on. The privilege level (bits 0-1), the
+ * privilege of loads and stores, which is also their MMU index (bits 2-3: differs under
+ * mstatus.MPRV), the FS state (bits 4-5), and TCG_TB_FLAG_PHYS when fetches are not
+ * translated (M mode, or satp.MODE = Bare), which lets blocks chain across pages.
+ */
+#define RISCV_TB_FLAGS_PRIV_MASK 3u
+#define RISCV_TB_FLAGS_DATA_SHIFT 2
+#define RISCV_TB_FLAG_FS_ON (1u << 4)    /* mstatus.FS != Off: FP instructions legal */
+#define RISCV_TB_FLAG_FS_DIRTY (1u << 5) /* FS = Dirty: FP writes need not mark it */
+
 /* The JIT of one machine's harts. */
 typedef struct RiscvTcg RiscvTcg;
 

@@ -1,7 +1,7 @@
 /*
  * Unit tests of the RISC-V translator's IR: what each kind of instruction emits, where
- * blocks end (branches, jumps, CSR writes, page ends, size limit, fetch faults) and how x0
- * and the instruction counters are handled.
+ * blocks end (branches, jumps, CSR writes, page ends, size limit, fetch faults, pages under
+ * paging), how x0 and the instruction counters are handled, MMU indexes and F/D.
  */
 #include <glib.h>
 #include <string.h>
@@ -53,17 +53,22 @@ static void put(Fixture *f, uint64_t addr, const uint32_t *insns, size_t n)
     memcpy(f->ram + (addr - RAM_BASE), insns, n * 4);
 }
 
-static uint32_t translate(Fixture *f, uint64_t pc, unsigned max_insns)
+static uint32_t translate_flags(Fixture *f, uint64_t pc, unsigned max_insns, uint32_t flags)
 {
     uint32_t size;
 
     tcg_func_start(f->s);
-    size = riscv_tcg_translate_block(f->s, &f->cpu, pc,
-                                     RISCV_PRIV_M | RISCV_PRIV_M << 2 | TCG_TB_FLAG_PHYS,
-                                     max_insns);
+    size = riscv_tcg_translate_block(f->s, &f->cpu, pc, flags, max_insns);
     g_autofree char *dump = tcg_dump_ops(f->s);
     g_test_message("%s", dump);
     return size;
+}
+
+static uint32_t translate(Fixture *f, uint64_t pc, unsigned max_insns)
+{
+    return translate_flags(f, pc, max_insns,
+                           RISCV_PRIV_M | RISCV_PRIV_M << RISCV_TB_FLAGS_DATA_SHIFT |
+                               TCG_TB_FLAG_PHYS);
 }
 
 /* The opcodes emitted, in order, skipping discarded ops. */
@@ -281,7 +286,8 @@ static void test_system_ends_block(Fixture *f, gconstpointer data)
 {
     static const uint32_t enders[] = {0x00000073 /* ecall */, 0x00100073 /* ebreak */,
                                       0x30200073 /* mret */,  0x10500073 /* wfi */,
-                                      0x0000100f /* fence.i */, 0xfe000033 /* illegal */};
+                                      0x0000100f /* fence.i */, 0xfe000033 /* illegal */,
+                                      0x10200073 /* sret */, 0x12000073 /* sfence.vma */};
 
     for (size_t i = 0; i < G_N_ELEMENTS(enders); i++) {
         const uint32_t code[] = {enders[i], 0x00150513};
@@ -297,6 +303,66 @@ static void test_system_ends_block(Fixture *f, gconstpointer data)
     put(f, RAM_BASE, more, 3);
     g_assert_cmpuint(translate(f, RAM_BASE, 3), ==, 12);
     g_assert_cmpuint(count_op(f, INDEX_op_call), ==, 2);
+}
+
+/* With paging (no TCG_TB_FLAG_PHYS) a block never reaches into a second page: it stops
+ * before a 32-bit instruction straddling the page end, which gets a block of its own that
+ * the interpreter executes. */
+static void test_paged_straddle(Fixture *f, gconstpointer data)
+{
+    const uint32_t flags = RISCV_PRIV_S | RISCV_PRIV_S << RISCV_TB_FLAGS_DATA_SHIFT;
+    const uint32_t two[] = {0x00150513, 0x00150513};
+
+    put(f, RAM_BASE + 0x1ff6, two, 2);
+    memcpy(f->ram + 0x1ffe, "\x13\x05", 2);
+    memcpy(f->ram + 0x2000, "\x15\x00", 2);
+    g_assert_cmpuint(translate_flags(f, RAM_BASE + 0x1ff6, 64, flags), ==, 8);
+    g_assert_cmpuint(count_op(f, INDEX_op_call), ==, 0);
+    g_assert_cmpuint(translate_flags(f, RAM_BASE + 0x1ffe, 64, flags), ==, 2);
+    g_assert_cmpuint(count_op(f, INDEX_op_call), ==, 1);
+    g_assert_cmpuint(last_op(f)->opc, ==, INDEX_op_exit_tb);
+    g_assert_cmpuint(last_op(f)->args[0], ==, TCG_EXIT_NOCHAIN);
+    /* A compressed instruction there fits: the block ends at the page as usual. */
+    memcpy(f->ram + 0x1ffe, "\x05\x05", 2); /* c.addi a0, 1 */
+    g_assert_cmpuint(translate_flags(f, RAM_BASE + 0x1ffe, 64, flags), ==, 2);
+    g_assert_cmpuint(count_op(f, INDEX_op_call), ==, 0);
+}
+
+/* Loads and stores use the data privilege of the flags (MPRV) as their MMU index. */
+static void test_data_mmu_index(Fixture *f, gconstpointer data)
+{
+    const uint32_t code[] = {0xfff58503 /* lb a0, -1(a1) */, 0x00f13823 /* sd a5, 16(sp) */};
+
+    put(f, RAM_BASE, code, 2);
+    translate_flags(f, RAM_BASE, 2,
+                    RISCV_PRIV_M | RISCV_PRIV_U << RISCV_TB_FLAGS_DATA_SHIFT | TCG_TB_FLAG_PHYS);
+    g_assert_cmpuint(tcg_memop_idx_mmu(nth_op(f, INDEX_op_qemu_ld, 0)->args[2]), ==,
+                     RISCV_PRIV_U);
+    g_assert_cmpuint(tcg_memop_idx_mmu(nth_op(f, INDEX_op_qemu_st, 0)->args[2]), ==,
+                     RISCV_PRIV_U);
+}
+
+/* F/D: illegal with FS = Off; loads inline (marking FS Dirty unless it is); arithmetic is
+ * one helper call that does not end the block. */
+static void test_fp(Fixture *f, gconstpointer data)
+{
+    const uint32_t base = RISCV_PRIV_M | RISCV_PRIV_M << RISCV_TB_FLAGS_DATA_SHIFT |
+                          TCG_TB_FLAG_PHYS;
+    const uint32_t code[] = {0x0005b087 /* fld f1, 0(a1) */, 0x022080d3 /* fadd.d f1, f1, f2 */,
+                             0x00150513};
+
+    put(f, RAM_BASE, code, 3);
+    g_assert_cmpuint(translate_flags(f, RAM_BASE, 64, base), ==, 4);
+    g_assert_cmpuint(last_op(f)->opc, ==, INDEX_op_exit_tb); /* raised */
+    g_assert_cmpuint(count_op(f, INDEX_op_qemu_ld), ==, 0);
+
+    g_assert_cmpuint(translate_flags(f, RAM_BASE, 3, base | RISCV_TB_FLAG_FS_ON), ==, 12);
+    g_assert_cmpuint(count_op(f, INDEX_op_qemu_ld), ==, 1);
+    g_assert_cmpuint(count_op(f, INDEX_op_call), ==, 1);
+    g_assert_cmpuint(count_op(f, INDEX_op_st64), ==, 2); /* f1, mstatus */
+
+    translate_flags(f, RAM_BASE, 3, base | RISCV_TB_FLAG_FS_ON | RISCV_TB_FLAG_FS_DIRTY);
+    g_assert_cmpuint(count_op(f, INDEX_op_st64), ==, 1); /* f1 only */
 }
 
 static void test_compressed(Fixture *f, gconstpointer data)
@@ -327,6 +393,9 @@ int main(int argc, char **argv)
     ADD("csr", test_csr);
     ADD("system-ends-block", test_system_ends_block);
     ADD("compressed", test_compressed);
+    ADD("paged-straddle", test_paged_straddle);
+    ADD("data-mmu-index", test_data_mmu_index);
+    ADD("fp", test_fp);
 #undef ADD
     return g_test_run();
 }
