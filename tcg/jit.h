@@ -19,7 +19,7 @@
 #define TCG_PAGE_BITS 12
 #define TCG_PAGE_SIZE (UINT64_C(1) << TCG_PAGE_BITS)
 #define TCG_PAGE_MASK (~(TCG_PAGE_SIZE - 1))
-#define TCG_TLB_BITS 8
+#define TCG_TLB_BITS 10
 #define TCG_TLB_SIZE (1u << TCG_TLB_BITS)
 #define TCG_MMU_IDX_MAX 4
 

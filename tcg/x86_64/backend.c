@@ -167,6 +167,45 @@ static void reg_free(TCGContext *s, X86Reg r)
     }
 }
 
+/* Ops scanned ahead when choosing a register to spill. */
+#define NEXT_USE_LOOKAHEAD 64
+
+/*
+ * How many ops ahead of the current one temp `id` is next read; NEXT_USE_LOOKAHEAD when
+ * not within the lookahead, or when it is overwritten or a label (which drops every
+ * register association) comes first.
+ */
+static int next_use_distance(TCGContext *s, uint32_t id)
+{
+    if (!s->be->op) {
+        return NEXT_USE_LOOKAHEAD;
+    }
+    uint32_t cur = (uint32_t)(s->be->op - s->ops);
+    uint32_t end = MIN(s->nb_ops, cur + NEXT_USE_LOOKAHEAD);
+
+    for (uint32_t j = cur; j < end; j++) {
+        const TCGOp *op = &s->ops[j];
+        unsigned no = op->nb_oargs, ni = op->nb_iargs;
+        bool written = false;
+
+        if (op->opc == INDEX_op_set_label) {
+            break;
+        }
+        for (unsigned k = no; k < no + ni; k++) {
+            if (op->args[k] == id) {
+                return (int)(j - cur);
+            }
+        }
+        for (unsigned k = 0; k < no; k++) {
+            written |= op->args[k] == id;
+        }
+        if (written) {
+            break;
+        }
+    }
+    return NEXT_USE_LOOKAHEAD;
+}
+
 /* A free register among `allowed`, spilling an unlocked one if needed; the result is
  * locked for the rest of the op. */
 static X86Reg reg_alloc(TCGContext *s, uint16_t allowed)
@@ -182,16 +221,19 @@ static X86Reg reg_alloc(TCGContext *s, uint16_t allowed)
             return r;
         }
     }
-    /* Prefer a victim whose memory copy is current: spilling it costs no store. */
+    /*
+     * Evict the value needed furthest ahead (Belady), counting a current memory copy
+     * (no store needed) as a few ops further away.
+     */
+    int best = -1;
     for (unsigned i = 0; i < G_N_ELEMENTS(alloc_order); i++) {
         X86Reg r = alloc_order[i];
         if (allowed & REG_BIT(r)) {
-            if (victim == X86_NO_REG) {
+            uint32_t id = be->reg_to_temp[r];
+            int key = next_use_distance(s, id) + (s->temps[id].mem_coherent ? 3 : 0);
+            if (key > best) {
+                best = key;
                 victim = r;
-            }
-            if (s->temps[be->reg_to_temp[r]].mem_coherent) {
-                victim = r;
-                break;
             }
         }
     }
@@ -472,6 +514,17 @@ static void gen_alu(TCGContext *s, TCGOp *op, X86Alu alu, bool commutative, bool
     TCGTemp *b = arg_temp(s, op->args[ib]);
     bool a_scratch;
 
+    /*
+     * g = g +/- imm on a global that is not in a register (block-end counters such as
+     * minstret): one read-modify-write of its memory home instead of load, add, store.
+     */
+    if ((alu == ALU_ADD || alu == ALU_SUB) && !is_mul && !w32 && a == d &&
+        d->kind == TCG_TEMP_GLOBAL && d->val_type == TEMP_VAL_MEM && temp_is_imm32(b)) {
+        emit_alu_mi(code, alu, TCG_REG_ENV, d->mem_offset, (int32_t)b->val, false);
+        d->mem_coherent = 1;
+        return;
+    }
+
     /* 0 - b: a negation of b. */
     if (alu == ALU_SUB && !is_mul && a->kind == TCG_TEMP_CONST && a->val == 0) {
         bool b_scratch;
@@ -515,7 +568,9 @@ static void gen_alu(TCGContext *s, TCGOp *op, X86Alu alu, bool commutative, bool
             rd = reg_alloc(s, ALL_ALLOCATABLE);
             emit_mov_rr(code, rd, ra);
         }
-        if (b_imm) {
+        if (b_imm && alu == ALU_XOR && b->val == -1) {
+            emit_unary(code, UN_NOT, rd, w32);
+        } else if (b_imm) {
             emit_alu_ri(code, alu, rd, b->val, w32);
         } else if (is_mul) {
             emit_imul_rr(code, rd, rb, w32);
@@ -1310,6 +1365,7 @@ static void backend_reset(TCGContext *s, uint8_t *code_rw, const uint8_t *code_r
     be->cap = avail;
     be->failed = false;
     be->locked = 0;
+    be->op = NULL;
     be->nb_slow = 0;
     memset(be->reg_to_temp, 0, sizeof(be->reg_to_temp));
     be->reg_to_temp[TCG_REG_ENV] = TCG_ENV.id;
