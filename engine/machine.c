@@ -91,20 +91,16 @@ static void machine_finalize(Object *obj)
     g_strfreev(ms->serial);
 }
 
+/* Settable with qom-set while the machine is configured (checked again at machine-start);
+ * fixed once it started. */
 static const Property machine_properties[] = {
-    PROP_STR("accel", MachineState, accel_name, NULL, "the accelerator",
-             .flags = PROP_READONLY),
-    PROP_SIZE("memory", MachineState, ram_size, 0, "guest RAM in bytes",
-              .flags = PROP_READONLY),
-    PROP_UINT("cpus", MachineState, ncpus, 1, "number of vCPUs", .flags = PROP_READONLY),
-    PROP_STR("firmware", MachineState, firmware, NULL, "firmware image (host path)",
-             .flags = PROP_READONLY),
-    PROP_STR("kernel", MachineState, kernel, NULL, "kernel image (host path)",
-             .flags = PROP_READONLY),
-    PROP_STR("initrd", MachineState, initrd, NULL, "initial RAM disk (host path)",
-             .flags = PROP_READONLY),
-    PROP_STR("cmdline", MachineState, cmdline, NULL, "kernel command line",
-             .flags = PROP_READONLY),
+    PROP_STR("accel", MachineState, accel_name, NULL, "the accelerator"),
+    PROP_SIZE("memory", MachineState, ram_size, 0, "guest RAM in bytes"),
+    PROP_UINT("cpus", MachineState, ncpus, 1, "number of vCPUs"),
+    PROP_STR("firmware", MachineState, firmware, NULL, "firmware image (host path)"),
+    PROP_STR("kernel", MachineState, kernel, NULL, "kernel image (host path)"),
+    PROP_STR("initrd", MachineState, initrd, NULL, "initial RAM disk (host path)"),
+    PROP_STR("cmdline", MachineState, cmdline, NULL, "kernel command line"),
     PROP_END,
 };
 
@@ -360,34 +356,24 @@ static bool accel_check_usable(const char *name, GError **errp)
     return true;
 }
 
-bool machine_create(const MachineCreateArgs *args, GError **errp)
+/* Everything machine-create checks, for its arguments or (at machine-start) for the
+ * properties as qom-set may have changed them. */
+static bool machine_check_config(MachineClass *mc, const char *accel, uint64_t ncpus,
+                                 uint64_t ram, const char *firmware, const char *kernel,
+                                 const char *initrd, const char *cmdline, GError **errp)
 {
-    MachineClass *mc = machine_class_find(args->type);
-    const char *accel;
-    uint64_t ram;
-    uint64_t ncpus = args->has_cpus ? (uint64_t)args->cpus : 1;
-    MachineState *ms;
-    GError *err = NULL;
-
-    g_assert(!current_machine);
-    if (!mc) {
-        return hull_error_setg(errp, "unknown machine type '%s' (see query-machines)",
-                               args->type);
-    }
-    accel = args->accel ? args->accel : mc->accels[0];
-    if (!accel_supported(mc, accel)) {
+    if (!accel || !accel_supported(mc, accel)) {
         g_autofree char *list = g_strjoinv(", ", (char **)mc->accels);
         return hull_error_setg(errp, "machine '%s' does not run on accelerator '%s' "
-                               "(it runs on: %s)", mc->name, accel, list);
+                               "(it runs on: %s)", mc->name, accel ? accel : "", list);
     }
     if (!accel_check_usable(accel, errp)) {
         return false;
     }
-    if (args->has_cpus && (args->cpus < 1 || args->cpus > mc->max_cpus)) {
-        return hull_error_setg(errp, "machine '%s' supports 1 to %u CPUs, not %" PRId64,
-                               mc->name, mc->max_cpus, args->cpus);
+    if (ncpus < 1 || ncpus > mc->max_cpus) {
+        return hull_error_setg(errp, "machine '%s' supports 1 to %u CPUs, not %" PRIu64,
+                               mc->name, mc->max_cpus, ncpus);
     }
-    ram = args->has_memory ? args->memory : mc->default_ram_size;
     if (ram == 0 || ram % 4096) {
         return hull_error_setg(errp, "memory must be a non-zero multiple of 4 KiB, not %"
                                G_GUINT64_FORMAT, ram);
@@ -400,12 +386,33 @@ bool machine_create(const MachineCreateArgs *args, GError **errp)
         return hull_error_setg(errp, "machine '%s' supports at most %" G_GUINT64_FORMAT
                                " MiB of memory", mc->name, mc->max_ram_size >> 20);
     }
-    if ((args->initrd || args->cmdline) && !args->kernel) {
-        return hull_error_setg(errp, "'%s' needs 'kernel'", args->initrd ? "initrd" : "cmdline");
+    if ((initrd || (cmdline && cmdline[0])) && !kernel) {
+        return hull_error_setg(errp, "'%s' needs 'kernel'", initrd ? "initrd" : "cmdline");
     }
-    if ((args->firmware && !machine_check_file("firmware", args->firmware, errp)) ||
-        (args->kernel && !machine_check_file("kernel", args->kernel, errp)) ||
-        (args->initrd && !machine_check_file("initrd", args->initrd, errp))) {
+    return (!firmware || machine_check_file("firmware", firmware, errp)) &&
+           (!kernel || machine_check_file("kernel", kernel, errp)) &&
+           (!initrd || machine_check_file("initrd", initrd, errp));
+}
+
+bool machine_create(const MachineCreateArgs *args, GError **errp)
+{
+    MachineClass *mc = machine_class_find(args->type);
+    uint64_t ncpus = args->has_cpus ? (uint64_t)args->cpus : 1;
+    MachineState *ms;
+    GError *err = NULL;
+
+    g_assert(!current_machine);
+    if (!mc) {
+        return hull_error_setg(errp, "unknown machine type '%s' (see query-machines)",
+                               args->type);
+    }
+    if (args->has_cpus && args->cpus < 1) {
+        ncpus = 0; /* refused below with the board's range */
+    }
+    if (!machine_check_config(mc, args->accel ? args->accel : mc->accels[0], ncpus,
+                              args->has_memory ? args->memory : mc->default_ram_size,
+                              args->firmware, args->kernel, args->initrd, args->cmdline,
+                              errp)) {
         return false;
     }
     for (strList *s = args->serial; s; s = s->next) {
@@ -419,8 +426,8 @@ bool machine_create(const MachineCreateArgs *args, GError **errp)
         g_propagate_error(errp, err);
         return false;
     }
-    ms->accel_name = g_strdup(accel);
-    ms->ram_size = ram;
+    ms->accel_name = g_strdup(args->accel ? args->accel : mc->accels[0]);
+    ms->ram_size = args->has_memory ? args->memory : mc->default_ram_size;
     ms->ncpus = ncpus;
     ms->firmware = g_strdup(args->firmware);
     ms->kernel = g_strdup(args->kernel);
@@ -444,7 +451,7 @@ bool machine_create(const MachineCreateArgs *args, GError **errp)
     g_atomic_int_set(&guest_exit_code_set, 0);
     g_clear_pointer(&internal_error_reason, g_free);
     hull_info("machine", "created '%s' on %s: %" G_GUINT64_FORMAT " vCPU(s), %"
-              G_GUINT64_FORMAT " MiB", mc->name, accel, ncpus, ram >> 20);
+              G_GUINT64_FORMAT " MiB", mc->name, ms->accel_name, ncpus, ms->ram_size >> 20);
     set_phase(MACHINE_PHASE_CONFIGURING);
     return true;
 }
@@ -533,6 +540,7 @@ static void machine_unbuild(MachineState *ms)
     g_clear_pointer(&ms->sysmem, memory_region_unref);
     g_clear_pointer(&ms->iomem, memory_region_unref);
     ms->started = false;
+    OBJECT(ms)->realized = false;
 }
 
 static bool add_cpu_objects(MachineState *ms, GError **errp)
@@ -605,6 +613,13 @@ bool machine_start(bool paused, GError **errp)
     g_autoptr(GPtrArray) periph = NULL;
 
     g_assert(ms && !ms->started);
+    if (!ms->cmdline) {
+        ms->cmdline = g_strdup(""); /* qom-set may have cleared it */
+    }
+    if (!machine_check_config(mc, ms->accel_name, ms->ncpus, ms->ram_size, ms->firmware,
+                              ms->kernel, ms->initrd, ms->cmdline, errp)) {
+        return false;
+    }
     for (unsigned i = 0; ms->serial[i]; i++) {
         if (!chardev_find(ms->serial[i])) {
             return hull_error_setg(errp, "serial[%u]: no chardev '%s' (add it with "
@@ -651,6 +666,7 @@ bool machine_start(bool paused, GError **errp)
     } else {
         machine_run();
     }
+    OBJECT(ms)->realized = true; /* its properties are fixed from now on */
     hull_info("machine", "started%s", paused ? " (paused)" : "");
     return true;
 

@@ -201,6 +201,9 @@ static JsonNode *control_dispatch(Monitor *mon, JsonNode *request, bool oob)
     JsonNode *resp;
     JsonObject *obj, *error;
 
+    /* Events already emitted (by earlier commands, timers, vCPUs) go out before this
+     * command's reply: a client that sees the reply has seen them. */
+    monitor_flush_events();
     /* Commands run under the engine lock, as device emulation does. */
     engine_lock();
     resp = qmp_dispatch(negotiated ? qmp_commands : qmp_cap_commands, request, oob,

@@ -3,11 +3,13 @@
  * canonical NaNs, NaN-boxing, all five rounding modes (RMM included), tininess detected
  * after rounding, and the accrued flags.
  *
- * Method: the host computes each operation once in x87 extended precision (64-bit
- * significand) rounding toward zero, which for single or double operands keeps at least
- * two extra bits; the host's inexact flag is the sticky bit below them. fp_round_pack()
- * then rounds that to the target format in the requested mode, so one routine decides
- * every rounding, overflow and underflow.
+ * Method: in round-to-nearest-even, add/sub/mul/div/sqrt are one SSE instruction whose
+ * result and MXCSR flags are exactly what RISC-V specifies (fp_sse). Everything else is
+ * computed once by the host in x87 extended precision (64-bit significand) rounding
+ * toward zero, which for single or double operands keeps at least two extra bits; the
+ * host's inexact flag is the sticky bit below them. fp_round_pack() then rounds that to
+ * the target format in the requested mode, so one routine decides every other rounding,
+ * overflow and underflow.
  */
 #include "tcg/riscv/fpu.h"
 
@@ -259,6 +261,78 @@ static long double fp_host(FpHostOp op, long double a, long double b, long doubl
     return r;
 }
 
+#if defined(__x86_64__) && !defined(RISCV_FP_NO_HOST_FAST_PATH)
+/*
+ * Round to nearest, even: one SSE instruction gives the IEEE result, and MXCSR the flags
+ * with the same meaning as fflags (x86 also detects tininess after rounding; underflow is
+ * flagged only when inexact while masked). Only NaN results need fixing: RISC-V returns
+ * the canonical NaN. The empty asm statements pin the operation between the MXCSR
+ * accesses. The host MXCSR keeps its default control bits (all exceptions masked, RNE,
+ * no FTZ/DAZ); only its sticky flags change.
+ */
+#define FP_MXCSR_DEFAULT 0x1f80u
+
+static uint64_t fp_sse(FpHostOp op, bool d, uint64_t a, uint64_t b, unsigned *flags)
+{
+    uint32_t csr = FP_MXCSR_DEFAULT;
+    uint64_t res;
+
+    __asm__ volatile("ldmxcsr %0" : : "m"(csr));
+    if (d) {
+        double x, y, r;
+
+        memcpy(&x, &a, 8);
+        memcpy(&y, &b, 8);
+        __asm__ volatile("" : "+x"(x), "+x"(y));
+        switch (op) {
+        case FP_ADD:
+            r = x + y;
+            break;
+        case FP_MUL:
+            r = x * y;
+            break;
+        case FP_DIV:
+            r = x / y;
+            break;
+        default:
+            __asm__("sqrtsd %1, %0" : "=x"(r) : "x"(x));
+            break;
+        }
+        __asm__ volatile("" : "+x"(r));
+        memcpy(&res, &r, 8);
+    } else {
+        uint32_t wa = (uint32_t)a, wb = (uint32_t)b, wr;
+        float x, y, r;
+
+        memcpy(&x, &wa, 4);
+        memcpy(&y, &wb, 4);
+        __asm__ volatile("" : "+x"(x), "+x"(y));
+        switch (op) {
+        case FP_ADD:
+            r = x + y;
+            break;
+        case FP_MUL:
+            r = x * y;
+            break;
+        case FP_DIV:
+            r = x / y;
+            break;
+        default:
+            __asm__("sqrtss %1, %0" : "=x"(r) : "x"(x));
+            break;
+        }
+        __asm__ volatile("" : "+x"(r));
+        memcpy(&wr, &r, 4);
+        res = wr;
+    }
+    __asm__ volatile("stmxcsr %0" : "=m"(csr));
+    *flags |= ((csr & 0x01) ? RISCV_FFLAG_NV : 0) | ((csr & 0x04) ? RISCV_FFLAG_DZ : 0) |
+              ((csr & 0x08) ? RISCV_FFLAG_OF : 0) | ((csr & 0x10) ? RISCV_FFLAG_UF : 0) |
+              ((csr & 0x20) ? RISCV_FFLAG_NX : 0);
+    return fp_is_nan(res, d) ? fp_canon(d) : res;
+}
+#endif
+
 /* add/sub/mul/div/sqrt/fma on bit patterns (negations already applied). */
 static uint64_t fp_arith(FpHostOp op, bool d, uint64_t a, uint64_t b, uint64_t c, unsigned rm,
                          unsigned *flags)
@@ -268,6 +342,12 @@ static uint64_t fp_arith(FpHostOp op, bool d, uint64_t a, uint64_t b, uint64_t c
     bool any_nan = false;
     unsigned hflags;
     long double r;
+
+#if defined(__x86_64__) && !defined(RISCV_FP_NO_HOST_FAST_PATH)
+    if (rm == RISCV_RM_RNE && op != FP_FMA) {
+        return fp_sse(op, d, a, b, flags);
+    }
+#endif
 
     for (unsigned i = 0; i < nops; i++) {
         if (fp_is_snan(in[i], d)) {

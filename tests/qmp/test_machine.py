@@ -325,3 +325,88 @@ def test_ram_allocation_failure_is_an_error(hulld_path, workdir, sanitized):
         assert h.wait() == 0
     finally:
         h.stop()
+
+
+def test_qom_set_machine_properties_while_configuring(qmp, workdir):
+    img = os.path.join(workdir, "k.img")
+    with open(img, "wb") as f:
+        f.write(b"\x11" * 64)
+    qmp.cmd("machine-create", {"type": "test"})
+    assert qmp.cmd("qom-get", {"path": "/machine", "property": "memory"}) == 16 << 20
+    qmp.cmd("qom-set", {"path": "/machine", "property": "memory", "value": 32 << 20})
+    qmp.cmd("qom-set", {"path": "/machine", "property": "cpus", "value": 3})
+    qmp.cmd("qom-set", {"path": "/machine", "property": "kernel", "value": img})
+    # values machine-create would refuse are refused by machine-start, which changes nothing
+    qmp.cmd("qom-set", {"path": "/machine", "property": "cpus", "value": 99})
+    err = error_of(qmp.execute("machine-start"))
+    assert "1 to 8 CPUs" in err["desc"]
+    assert phase(qmp) == "configuring"
+    qmp.cmd("qom-set", {"path": "/machine", "property": "cpus", "value": 3})
+    qmp.cmd("qom-set", {"path": "/machine", "property": "kernel", "value": "/nonexistent"})
+    assert "No such file" in error_of(qmp.execute("machine-start"))["desc"]
+    qmp.cmd("qom-set", {"path": "/machine", "property": "kernel", "value": img})
+    qmp.cmd("machine-start")
+    assert len(qmp.cmd("query-cpus-fast")) == 3
+    assert qmp.cmd("qtest-memory-read", {"addr": 0, "size": 4})["data"] == "11111111"
+    assert qmp.cmd("qtest-memory-read", {"addr": (32 << 20) - 4, "size": 4})["data"]
+    # fixed once started
+    err = error_of(qmp.execute("qom-set", {"path": "/machine", "property": "memory",
+                                           "value": 64 << 20}))
+    assert "realized" in err["desc"]
+    assert qmp.cmd("qom-get", {"path": "/machine", "property": "memory"}) == 32 << 20
+
+
+# Every lifecycle command in every phase the test board reaches: allowed where the schema
+# says so (and then it does what it says), refused elsewhere with the phase named and
+# nothing changed.
+LIFECYCLE = ["machine-start", "stop", "cont", "system_reset", "system_powerdown",
+             "machine-destroy"]
+ALLOWED = {
+    "no-machine": set(),
+    "configuring": {"machine-start", "machine-destroy"},
+    "running": {"stop", "cont", "system_reset", "system_powerdown", "machine-destroy"},
+    "paused": {"stop", "cont", "system_reset", "system_powerdown", "machine-destroy"},
+    "shutdown": {"cont", "system_reset", "machine-destroy"},
+}
+AFTER = {  # phase after an allowed command
+    ("configuring", "machine-start"): "running",
+    ("running", "stop"): "paused", ("running", "cont"): "running",
+    ("running", "system_reset"): "running", ("running", "system_powerdown"): "shutdown",
+    ("paused", "stop"): "paused", ("paused", "cont"): "running",
+    ("paused", "system_reset"): "paused", ("paused", "system_powerdown"): "shutdown",
+    ("shutdown", "system_reset"): "paused",
+}
+
+
+def reach(qmp, target):
+    if target == "no-machine":
+        return
+    qmp.cmd("machine-create", {"type": "test"})
+    if target == "configuring":
+        return
+    qmp.cmd("machine-start", {"paused": target == "paused"})
+    if target == "shutdown":
+        qmp.cmd("system_powerdown")
+        qmp.wait_event("SHUTDOWN")
+    assert phase(qmp) == target
+
+
+@pytest.mark.parametrize("start", list(ALLOWED))
+@pytest.mark.parametrize("cmd", LIFECYCLE)
+def test_lifecycle_matrix(qmp, start, cmd):
+    reach(qmp, start)
+    resp = qmp.execute(cmd)
+    if cmd not in ALLOWED[start]:
+        err = error_of(resp)
+        assert f"phase '{start}'" in err["desc"], err
+        assert phase(qmp) == start
+        return
+    if (start, cmd) == ("shutdown", "cont"):
+        assert "Resetting" in error_of(resp)["desc"]
+        assert phase(qmp) == "shutdown"
+        return
+    assert "return" in resp, resp
+    if cmd == "system_powerdown":
+        qmp.wait_event("SHUTDOWN")
+    expected = "no-machine" if cmd == "machine-destroy" else AFTER[(start, cmd)]
+    assert phase(qmp) == expected

@@ -14,6 +14,7 @@ run_tests:
     TEST(1)                         /* boot registers from the ROM (crt leaves a0..a2 alone) */
     csrr t0, mhartid
     bne a0, t0, fail
+    bnez a0, park                   /* the other harts: checked a0, then out of the way */
     TEST(2)
     lwu t0, 0(a1)                   /* FDT header magic, big-endian in memory */
     CHECK(t0, 0xedfe0dd0)
@@ -42,12 +43,18 @@ run_tests:
     li t0, 0x80                     /* mie.MTIE */
     csrs mie, t0
     li s4, 0
-    csrsi mstatus, 8                /* MIE */
-2:  wfi
-    beqz s4, 2b
-    csrci mstatus, 8
+    csrsi mstatus, 8                /* MIE: the interrupt may be taken right here... */
+2:  bnez s4, 3f                     /* ...so look before waiting */
+    wfi
+    j 2b
+3:  csrci mstatus, 8
     mv ra, s0
     ret
+
+park:
+    csrw mie, zero
+1:  wfi
+    j 1b
 
     .align 2
 mtvec_handler:
