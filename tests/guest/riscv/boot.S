@@ -43,10 +43,11 @@ run_tests:
     li t0, 0x80                     /* mie.MTIE */
     csrs mie, t0
     li s4, 0
-    csrsi mstatus, 8                /* MIE */
-2:  wfi
-    beqz s4, 2b
-    csrci mstatus, 8
+    csrsi mstatus, 8                /* MIE: the interrupt may be taken right here... */
+2:  bnez s4, 3f                     /* ...so look before waiting */
+    wfi
+    j 2b
+3:  csrci mstatus, 8
     mv ra, s0
     ret
 
