@@ -52,9 +52,11 @@ check-guest: build
 check-functional: build
 	@sh scripts/meson-suite.sh $(BUILD_DIR) functional $(MESON_TEST_ARGS)
 
-## check-fuzz: run the fuzz targets for longer than make check does
+## check-fuzz: run the fuzz targets (QMP, JIT vs interpreter) for longer than make check does
 check-fuzz: build
 	@HULL_FUZZ_LONG=1 sh scripts/meson-suite.sh $(BUILD_DIR) fuzz $(MESON_TEST_ARGS)
+	@HULL_FUZZ_LONG=1 $(MESON) test -C $(BUILD_DIR) $(MESON_TEST_ARGS) --timeout-multiplier 20 \
+	  test-riscv-fuzz
 
 ## check-asan: build in build-asan/ with AddressSanitizer+UBSan, run the whole suite
 check-asan: deps

@@ -1,6 +1,6 @@
 /* Privilege modes: entering S and U with mret, ecall causes, privileged instructions and
  * CSRs refused below their level, exception and interrupt delegation, sret, interrupt
- * enables and priorities per mode, vectored stvec, counter enables, TSR/TW/TVM. */
+ * enables and priorities per mode, vectored stvec, counter enables, TSR/TW/TVM, Sstc. */
 #include "test.h"
 #include "priv.h"
 
@@ -262,6 +262,48 @@ run_tests:
     csrr a0, 0x320
     CHECK(a0, 0)
 
+    /* Sstc: with STCE, STIP is time >= stimecmp and read-only in mip. */
+    TEST(26)
+    li t0, 0x8000000000000000
+    csrw CSR_MENVCFG, t0
+    csrw CSR_STIMECMP, zero
+    csrr a0, mip
+    andi a0, a0, 0x20
+    CHECK(a0, 0x20)
+    li t0, 0x20
+    csrc mip, t0
+    csrr a0, mip
+    andi a0, a0, 0x20
+    CHECK(a0, 0x20)
+    li t0, -1
+    csrw CSR_STIMECMP, t0
+    csrr a0, mip
+    andi a0, a0, 0x20
+    CHECK(a0, 0)
+    /* S reaches stimecmp only with mcounteren.TM; a due compare interrupts S (delegated). */
+    TEST(27)
+    csrw mcounteren, zero
+    ENTER(MODE_S, s_zero_stimecmp, 1f)
+1:  CHECK(s2, 2)
+    csrwi mcounteren, 2
+    ENTER(MODE_S, s_zero_stimecmp, 1f)
+1:  CHECK(s2, 9)
+    csrr a0, mip
+    andi a0, a0, 0x20
+    CHECK(a0, 0x20)
+    li t0, 0x20
+    csrw mideleg, t0
+    csrw mie, t0
+    ENTER(MODE_S, s_enable_sie, 1f)
+1:  li a0, IRQ_BIT | 5
+    bne s7, a0, fail
+    li t0, -1
+    csrw CSR_STIMECMP, t0
+    csrw mideleg, zero
+    csrw mie, zero
+    csrw CSR_MENVCFG, zero
+    csrw mcounteren, zero
+
     li t0, MSTATUS_MPP
     csrs mstatus, t0
     la t0, unexpected
@@ -330,6 +372,9 @@ u_spin:
     j u_spin
 s_rdcycle:
     rdcycle a0
+    ecall
+s_zero_stimecmp:
+    csrw CSR_STIMECMP, zero
     ecall
 u_rdcycle:
     rdcycle a0
