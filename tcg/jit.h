@@ -147,6 +147,9 @@ struct TranslationBlock {
      * instruction it points to while unchained. UINT16_MAX: no such slot. */
     uint16_t jmp_insn_offset[2];
     uint16_t jmp_reset_offset[2];
+    /* Self-loop slots (the jump targets the block's own pc): chained only to the block
+     * itself, at this offset past its entry. UINT16_MAX: an ordinary slot. */
+    uint16_t jmp_loop_offset[2];
     TranslationBlock *jmp_dest[2]; /* chained targets */
     /* Incoming chains: a list of (tb, slot) pointers through jmp_next (low bit = slot). */
     uintptr_t jmp_list_head;

@@ -393,12 +393,19 @@ void tcg_tb_add_jump_gen(TCGJit *jit, TranslationBlock *tb, unsigned slot,
         (tb->pc & TCG_PAGE_MASK) != (dest->pc & TCG_PAGE_MASK)) {
         return;
     }
+    /* A self-loop slot keeps globals in registers: it may only jump to its own loop head. */
+    if (tb->jmp_loop_offset[slot] != UINT16_MAX && dest != tb) {
+        return;
+    }
     g_mutex_lock(&jit->lock);
     /* A flush since the caller found both blocks would make them dangling. */
     if (jit->flush_gen == gen && !tb->invalid && !dest->invalid && !tb->jmp_dest[slot]) {
         const uint8_t *rx = tb->tc_ptr;
+        const uint8_t *target = tb->jmp_loop_offset[slot] != UINT16_MAX
+                                    ? rx + tb->jmp_loop_offset[slot]
+                                    : dest->tc_ptr;
         tcg_backend_patch_jump(tcg_code_rw(&jit->cb, rx + tb->jmp_insn_offset[slot]),
-                               rx + tb->jmp_insn_offset[slot], dest->tc_ptr);
+                               rx + tb->jmp_insn_offset[slot], target);
         tb->jmp_dest[slot] = dest;
         tb->jmp_next[slot] = dest->jmp_list_head;
         dest->jmp_list_head = (uintptr_t)tb | slot;
@@ -634,6 +641,7 @@ TranslationBlock *tcg_tb_compile_ex(TCGContext *s, uint64_t pc, uint64_t phys_pc
     TranslationBlock *tb = (TranslationBlock *)(jit->cb.rw + tb_at);
     memset(tb, 0, sizeof(*tb));
     size_t avail = jit->cb.size - code_at;
+    out.pc = pc;
     int size = tcg_backend_gen_code(s, jit->cb.rw + code_at, jit->cb.rx + code_at, avail,
                                     (uintptr_t)tb, &out);
     if (size < 0) {
@@ -675,6 +683,7 @@ TranslationBlock *tcg_tb_compile_ex(TCGContext *s, uint64_t pc, uint64_t phys_pc
     for (unsigned k = 0; k < 2; k++) {
         tb->jmp_insn_offset[k] = out.jmp_insn_offset[k];
         tb->jmp_reset_offset[k] = out.jmp_reset_offset[k];
+        tb->jmp_loop_offset[k] = out.jmp_loop_offset[k];
     }
     jit->cb.used = (size_t)(p - jit->cb.rw);
 

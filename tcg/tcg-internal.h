@@ -37,8 +37,12 @@ void tcg_backend_context_free(TCGContext *s);
  * Returns the code size, or -1 when it does not fit or exhausts the spill frame. Fills
  * goto_tb offsets and s->insn_data/insn_end_off. */
 typedef struct TCGCodeGenOut {
+    uint64_t pc; /* in: the block's guest pc (recognises goto_tb slots that loop to it) */
     uint16_t jmp_insn_offset[2];
     uint16_t jmp_reset_offset[2];
+    /* Slots that jump back to the block itself: chain them only to the block, at this
+     * offset (the loop head, which expects the loop-carried globals in registers). */
+    uint16_t jmp_loop_offset[2];
 } TCGCodeGenOut;
 
 int tcg_backend_gen_code(TCGContext *s, uint8_t *code_rw, const uint8_t *code_rx, size_t avail,

@@ -33,6 +33,16 @@ static const X86Reg alloc_order[] = {RBX, RBP, R12, R13, R15, R10, R9, R8,
                                      RDI, RSI, RDX, RCX, RAX};
 static const X86Reg call_arg_regs[TCG_MAX_CALL_ARGS] = {RDI, RSI, RDX, RCX, R8, R9};
 
+/* Globals a self-looping block keeps in registers across its back edge, and where. */
+#define LOOP_MAX_GLOBALS 6
+static const X86Reg loop_regs[LOOP_MAX_GLOBALS] = {RBX, RBP, R12, R13, R15, R10};
+
+/* The allocator state of one temp, for snapshots. */
+typedef struct TempSnap {
+    uint8_t val_type, reg, mem_coherent;
+    int32_t mem_offset;
+} TempSnap;
+
 /* An out-of-line soft-MMU slow path, emitted after the block's main code. */
 typedef struct SlowPath {
     bool is_store;
@@ -61,6 +71,19 @@ struct TCGBackendState {
     uintptr_t tb_exit_value;
     int32_t common_off;
     TCGOp *op; /* the op being generated */
+
+    /* Self-loop blocks: globals kept in registers across the back edge (loop_prepare). */
+    bool loop_slot[2];
+    unsigned nb_loop;
+    uint32_t loop_gid[LOOP_MAX_GLOBALS];
+    size_t loop_head;
+    /* Register state kept for a label whose only way in is one forward brcond. */
+    uint8_t *label_single;  /* per label: 1 when so */
+    uint32_t label_cap;
+    int64_t snap_label;     /* label the snapshot is for, or -1 */
+    uint32_t snap_reg_to_temp[NB_HOST_REGS];
+    TempSnap *snap_temps;
+    uint32_t snap_cap;
 };
 
 void tcg_backend_context_init(TCGContext *s)
@@ -71,6 +94,8 @@ void tcg_backend_context_init(TCGContext *s)
 void tcg_backend_context_free(TCGContext *s)
 {
     if (s->be) {
+        g_free(s->be->label_single);
+        g_free(s->be->snap_temps);
         g_free(s->be->slow);
         g_free(s->be);
         s->be = NULL;
@@ -839,13 +864,62 @@ static void label_reference(TCGContext *s, TCGArg label, size_t rel32_at)
     l->first_reloc = s->nb_relocs++;
 }
 
+/* Saves the allocator state at a brcond to the label it is the only way into. */
+static void snapshot_take(TCGContext *s, TCGArg label)
+{
+    TCGBackendState *be = s->be;
+
+    if (be->snap_cap < s->nb_temps) {
+        be->snap_cap = s->nb_temps;
+        be->snap_temps = g_renew(TempSnap, be->snap_temps, be->snap_cap);
+    }
+    for (uint32_t i = 0; i < s->nb_temps; i++) {
+        TCGTemp *t = &s->temps[i];
+        be->snap_temps[i] = (TempSnap){t->val_type, t->reg, t->mem_coherent, t->mem_offset};
+    }
+    memcpy(be->snap_reg_to_temp, be->reg_to_temp, sizeof(be->reg_to_temp));
+    be->snap_label = (int64_t)label;
+}
+
+/*
+ * Back to the state saved at the brcond, for globals and locals. Frame slots are not
+ * rolled back: a local keeps the slot it got since (other paths to later labels store
+ * it there), its snapshot coherence says whether that copy is current. Normal temps do
+ * not live across labels: they die here as at any label.
+ */
+static void snapshot_restore(TCGContext *s)
+{
+    TCGBackendState *be = s->be;
+
+    for (uint32_t i = 0; i < s->nb_temps; i++) {
+        TCGTemp *t = &s->temps[i];
+        if (t->kind == TCG_TEMP_GLOBAL || t->kind == TCG_TEMP_LOCAL) {
+            t->val_type = be->snap_temps[i].val_type;
+            t->reg = be->snap_temps[i].reg;
+            t->mem_coherent = be->snap_temps[i].mem_coherent;
+        } else if (t->kind == TCG_TEMP_NORMAL) {
+            temp_dead(s, t);
+        }
+    }
+    for (unsigned r = 0; r < NB_HOST_REGS; r++) {
+        uint32_t id = be->snap_reg_to_temp[r];
+        be->reg_to_temp[r] = id && s->temps[id].kind != TCG_TEMP_NORMAL ? id : 0;
+    }
+    be->snap_label = -1;
+}
+
 static void gen_set_label(TCGContext *s, TCGOp *op)
 {
     TCGLabelInfo *l = &s->labels[op->args[0]];
     X86Code *code = &s->be->code;
 
-    sync_globals(s, true);
-    forget_registers(s);
+    if (s->be->snap_label == (int64_t)op->args[0]) {
+        /* Only reached by the brcond that saved the state: registers still hold it. */
+        snapshot_restore(s);
+    } else {
+        sync_globals(s, true);
+        forget_registers(s);
+    }
     l->host_offset = (int32_t)code->pos;
     for (uint32_t r = l->first_reloc; r; r = s->relocs[r].next) {
         patch_rel32(code, s->relocs[r].code_offset, code->pos);
@@ -875,8 +949,17 @@ static void gen_brcond(TCGContext *s, TCGOp *op)
     if (!temp_is_imm32(b)) {
         temp_load(s, b);
     }
-    sync_globals(s, true);
+    /* A label only this brcond reaches inherits the register state as is: nothing to
+     * write back here. The state is taken after the compare, which may evict. */
+    bool keep = op->args[3] < s->be->label_cap && s->be->label_single[op->args[3]] &&
+                s->be->snap_label < 0 && s->labels[op->args[3]].host_offset < 0;
+    if (!keep) {
+        sync_globals(s, true);
+    }
     c = emit_compare(s, a, b, c);
+    if (keep) {
+        snapshot_take(s, op->args[3]);
+    }
     label_reference(s, op->args[3], emit_jcc32(code, cond_to_x86(c)));
 }
 
@@ -1178,12 +1261,65 @@ static void gen_insn_start(TCGContext *s, TCGOp *op)
     s->nb_insns++;
 }
 
+static void emit_exit(TCGContext *s, uintptr_t value);
+
+/*
+ * The back edge of a self-looping block: write back what is dirty, move the loop
+ * globals into their loop registers, leave if an exit was requested, then a patchable
+ * jump that chaining points at the loop head (tcg_tb_add_jump).
+ */
+static void gen_loop_back(TCGContext *s, unsigned slot, TCGCodeGenOut *out)
+{
+    TCGBackendState *be = s->be;
+    X86Code *code = &be->code;
+
+    /* env stays current at every iteration (other threads read it, e.g. minstret for
+     * query-jit); what the loop saves is reloading the loop globals. */
+    sync_globals(s, true);
+    for (unsigned k = 0; k < be->nb_loop; k++) {
+        TCGTemp *g = &s->temps[be->loop_gid[k]];
+        X86Reg h = loop_regs[k];
+        if (g->val_type == TEMP_VAL_REG && g->reg == h) {
+            continue;
+        }
+        if (be->reg_to_temp[h]) {
+            temp_spill(s, &s->temps[be->reg_to_temp[h]]);
+        }
+        if (g->val_type == TEMP_VAL_REG) {
+            emit_mov_rr(code, h, g->reg);
+            be->reg_to_temp[g->reg] = 0;
+        } else {
+            emit_ld64(code, h, TCG_REG_ENV, g->mem_offset);
+            g->mem_coherent = 1;
+        }
+        g->val_type = TEMP_VAL_REG;
+        g->reg = h;
+        be->reg_to_temp[h] = be->loop_gid[k];
+    }
+    emit_alu_mi(code, ALU_CMP, TCG_REG_ENV,
+                be->common_off + (int32_t)offsetof(TCGCPUCommon, exit_request), 0, true);
+    size_t stay_at = emit_jcc32(code, X86_CC_E);
+    emit_exit(s, be->tb_exit_value | TCG_EXIT_REQUESTED);
+    patch_rel32(code, stay_at, code->pos);
+    while ((code->pos + 1) % 4) {
+        emit_nops(code, 1);
+    }
+    size_t at = emit_jmp32(code);
+    out->jmp_insn_offset[slot] = (uint16_t)at;
+    out->jmp_reset_offset[slot] = (uint16_t)code->pos;
+    out->jmp_loop_offset[slot] = (uint16_t)be->loop_head;
+}
+
 static void gen_goto_tb(TCGContext *s, TCGOp *op, TCGCodeGenOut *out)
 {
     X86Code *code = &s->be->code;
     unsigned slot = (unsigned)op->args[0];
 
     g_assert(slot < 2);
+    if (s->be->loop_slot[slot]) {
+        gen_loop_back(s, slot, out);
+        return;
+    }
     sync_globals(s, true);
     /* The rel32 must be 4-byte aligned so that patching it is one atomic store. */
     while ((code->pos + 1) % 4) {
@@ -1355,6 +1491,116 @@ static void gen_op(TCGContext *s, TCGOp *op, TCGCodeGenOut *out)
     op_finish(s, op);
 }
 
+/*
+ * Pre-pass over the block: which labels are reached only by one forward brcond and not
+ * by falling through (they inherit its register state), which goto_tb slots jump back
+ * to the block itself (`mov <global>, $pc` before their exit_tb), and, for those, the
+ * globals read most often, kept in registers around the loop.
+ */
+static void loop_prepare(TCGContext *s, uint64_t pc)
+{
+    TCGBackendState *be = s->be;
+    uint32_t *refs = g_new0(uint32_t, s->nb_labels + 1);
+    bool *placed = g_new0(bool, s->nb_labels + 1);
+    uint32_t *uses = g_new0(uint32_t, s->nb_globals + 1);
+    bool *written = g_new0(bool, s->nb_globals + 1);
+
+    if (be->label_cap < s->nb_labels) {
+        be->label_cap = s->nb_labels;
+        be->label_single = g_renew(uint8_t, be->label_single, be->label_cap);
+    }
+    memset(be->label_single, 0, be->label_cap);
+    be->snap_label = -1;
+    be->loop_slot[0] = be->loop_slot[1] = false;
+    be->nb_loop = 0;
+
+    for (uint32_t i = 0; i < s->nb_ops; i++) {
+        const TCGOp *op = &s->ops[i];
+        unsigned no = op->nb_oargs, ni = op->nb_iargs;
+
+        /* Loop-carried values: reads of globals the block has not written yet. */
+        for (unsigned k = no; k < no + ni; k++) {
+            if (op->args[k] < s->nb_globals && s->temps[op->args[k]].kind == TCG_TEMP_GLOBAL &&
+                !written[op->args[k]]) {
+                uses[op->args[k]]++;
+            }
+        }
+        for (unsigned k = 0; k < no; k++) {
+            if (op->args[k] < s->nb_globals) {
+                written[op->args[k]] = true;
+            }
+        }
+        switch (op->opc) {
+        case INDEX_op_brcond:
+            if (op->args[3] < s->nb_labels) {
+                refs[op->args[3]]++;
+                if (op->args[2] == TCG_COND_ALWAYS || op->args[2] == TCG_COND_NEVER ||
+                    placed[op->args[3]]) {
+                    refs[op->args[3]] += 2; /* not a conditional jump: never single */
+                }
+            }
+            break;
+        case INDEX_op_br:
+            if (op->args[0] < s->nb_labels) {
+                refs[op->args[0]] += 2; /* never single */
+            }
+            break;
+        case INDEX_op_set_label:
+            if (op->args[0] < s->nb_labels) {
+                placed[op->args[0]] = true; /* later references are backward */
+            }
+            break;
+        case INDEX_op_goto_tb: {
+            unsigned slot = (unsigned)op->args[0];
+            for (uint32_t j = i + 1; j < s->nb_ops && s->ops[j].opc != INDEX_op_exit_tb; j++) {
+                const TCGOp *m = &s->ops[j];
+                if (m->opc == INDEX_op_mov && slot < 2 &&
+                    s->temps[m->args[0]].kind == TCG_TEMP_GLOBAL &&
+                    s->temps[m->args[1]].kind == TCG_TEMP_CONST &&
+                    (uint64_t)s->temps[m->args[1]].val == pc) {
+                    be->loop_slot[slot] = true;
+                }
+            }
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    /* Second pass: refs now counts every reference. A label qualifies when its one
+     * reference is a conditional brcond before it (backward ones count as many) and the
+     * op before it cannot fall through. */
+    for (uint32_t i = 1; i < s->nb_ops; i++) {
+        const TCGOp *op = &s->ops[i];
+        TCGOpcode prev = (TCGOpcode)s->ops[i - 1].opc;
+        if (op->opc == INDEX_op_set_label && op->args[0] < s->nb_labels &&
+            refs[op->args[0]] == 1 &&
+            (prev == INDEX_op_exit_tb || prev == INDEX_op_lookup_and_goto_ptr ||
+             prev == INDEX_op_br)) {
+            be->label_single[op->args[0]] = 1;
+        }
+    }
+    if (be->loop_slot[0] || be->loop_slot[1]) {
+        while (be->nb_loop < LOOP_MAX_GLOBALS) {
+            uint32_t best = 0;
+            for (uint32_t id = 0; id < s->nb_globals; id++) {
+                if (uses[id] > (best ? uses[best] : 0)) {
+                    best = id;
+                }
+            }
+            if (!best) {
+                break;
+            }
+            be->loop_gid[be->nb_loop++] = best;
+            uses[best] = 0;
+        }
+    }
+    g_free(refs);
+    g_free(placed);
+    g_free(written);
+    g_free(uses);
+}
+
 static void backend_reset(TCGContext *s, uint8_t *code_rw, const uint8_t *code_rx, size_t avail)
 {
     TCGBackendState *be = s->be;
@@ -1412,6 +1658,21 @@ int tcg_backend_gen_code(TCGContext *s, uint8_t *code_rw, const uint8_t *code_rx
     emit_alu_mi(code, ALU_CMP, TCG_REG_ENV,
                 be->common_off + (int32_t)offsetof(TCGCPUCommon, exit_request), 0, true);
     size_t exit_req_at = emit_jcc32(code, X86_CC_NE);
+
+    loop_prepare(s, out->pc);
+    out->jmp_loop_offset[0] = out->jmp_loop_offset[1] = UINT16_MAX;
+    if (be->loop_slot[0] || be->loop_slot[1]) {
+        /* The loop head: where the back edge re-enters, loop globals in registers. */
+        for (unsigned k = 0; k < be->nb_loop; k++) {
+            TCGTemp *g = &s->temps[be->loop_gid[k]];
+            emit_ld64(code, loop_regs[k], TCG_REG_ENV, g->mem_offset);
+            g->val_type = TEMP_VAL_REG;
+            g->reg = loop_regs[k];
+            g->mem_coherent = 1; /* the back edge writes them back too */
+            be->reg_to_temp[loop_regs[k]] = be->loop_gid[k];
+        }
+        be->loop_head = code->pos;
+    }
 
     for (uint32_t i = 0; i < s->nb_ops; i++) {
         if (code->pos + OP_MARGIN > be->cap) {

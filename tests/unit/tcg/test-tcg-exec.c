@@ -308,6 +308,33 @@ static void test_precise_fault(Fixture *f, gconstpointer data)
     g_assert_cmpuint(f->cpu->common.stats.exceptions, ==, 1);
 }
 
+/* A block that loops on itself keeps r1 and r3 in registers across iterations: a fault
+ * in a later iteration still sees the values of that iteration. */
+static void test_self_loop_fault(Fixture *f, gconstpointer data)
+{
+    uint64_t a = RAM_BASE;
+    uint64_t end = RAM_BASE + RAM_SIZE;
+    uint64_t last = 0x1122334455667788;
+
+    f->cpu->tvec = a + 0x200;
+    f->cpu->r[1] = end - 24;
+    memcpy(toy_ram + RAM_SIZE - 8, &last, 8);
+    put_insn(a + 0, insn(OP_LD, 5, 1, 0));   /* loop: */
+    put_insn(a + 4, insn(OP_ADDI, 1, 1, 8));
+    put_insn(a + 8, insn(OP_ADDI, 3, 3, 1));
+    put_insn(a + 12, insn(OP_BNE, 1, 0, -3));
+    put_insn(a + 0x200, insn(OP_HALT, 0, 0, 0));
+
+    g_assert_cmpint(tcg_cpu_exec(&f->cpu->common), ==, TCG_EXEC_STOPPED);
+    /* Three loads succeed; the fourth, at the end of RAM, faults. */
+    g_assert_cmpuint(f->cpu->traps, ==, 1);
+    g_assert_cmpuint(f->cpu->epc, ==, a);
+    g_assert_cmpuint(f->cpu->r[1], ==, end);
+    g_assert_cmpuint(f->cpu->r[3], ==, 3);
+    g_assert_cmpuint(f->cpu->r[5], ==, last);
+    g_assert_cmpuint(f->cpu->pc, ==, a + 0x204);
+}
+
 static void test_load_store(Fixture *f, gconstpointer data)
 {
     uint64_t a = RAM_BASE;
@@ -465,6 +492,7 @@ int main(int argc, char **argv)
     ADD("/tcg/exec/loop-chaining", test_loop_chaining, &default_opts);
     ADD("/tcg/exec/indirect-jump", test_indirect_jump, &default_opts);
     ADD("/tcg/exec/precise-fault", test_precise_fault, &default_opts);
+    ADD("/tcg/exec/self-loop-fault", test_self_loop_fault, &default_opts);
     ADD("/tcg/exec/load-store", test_load_store, &default_opts);
     ADD("/tcg/exec/helper-exception", test_helper_exception, &default_opts);
     ADD("/tcg/exec/self-modifying-code", test_self_modifying_code, &default_opts);
