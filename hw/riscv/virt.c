@@ -417,7 +417,7 @@ static bool virt_init(MachineState *ms, GError **errp)
         .ram_size = ms->ram_size,
         .nharts = (unsigned)ms->ncpus,
         .isa = VIRT_ISA,
-        .mmu_type = "riscv,sv48",
+        .mmu_type = "riscv,sv57", /* Sv39, Sv48 and Sv57 are implemented */
         .has_clint = true,
         .has_plic = true,
         .has_uart = true,
