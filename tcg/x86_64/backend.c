@@ -77,6 +77,7 @@ struct TCGBackendState {
     unsigned nb_loop;
     uint32_t loop_gid[LOOP_MAX_GLOBALS];
     size_t loop_head;
+    size_t loop_exit_at[2]; /* rel32 of the back edges' exit-request jne, or 0 */
     /* Register state kept for a label whose only way in is one forward brcond. */
     uint8_t *label_single;  /* per label: 1 when so */
     uint32_t label_cap;
@@ -1261,8 +1262,6 @@ static void gen_insn_start(TCGContext *s, TCGOp *op)
     s->nb_insns++;
 }
 
-static void emit_exit(TCGContext *s, uintptr_t value);
-
 /*
  * The back edge of a self-looping block: write back what is dirty, move the loop
  * globals into their loop registers, leave if an exit was requested, then a patchable
@@ -1298,9 +1297,8 @@ static void gen_loop_back(TCGContext *s, unsigned slot, TCGCodeGenOut *out)
     }
     emit_alu_mi(code, ALU_CMP, TCG_REG_ENV,
                 be->common_off + (int32_t)offsetof(TCGCPUCommon, exit_request), 0, true);
-    size_t stay_at = emit_jcc32(code, X86_CC_E);
-    emit_exit(s, be->tb_exit_value | TCG_EXIT_REQUESTED);
-    patch_rel32(code, stay_at, code->pos);
+    /* To the block's exit-request path (patched at the end): env is current here. */
+    be->loop_exit_at[slot] = emit_jcc32(code, X86_CC_NE);
     while ((code->pos + 1) % 4) {
         emit_nops(code, 1);
     }
@@ -1512,6 +1510,7 @@ static void loop_prepare(TCGContext *s, uint64_t pc)
     memset(be->label_single, 0, be->label_cap);
     be->snap_label = -1;
     be->loop_slot[0] = be->loop_slot[1] = false;
+    be->loop_exit_at[0] = be->loop_exit_at[1] = 0;
     be->nb_loop = 0;
 
     for (uint32_t i = 0; i < s->nb_ops; i++) {
@@ -1694,6 +1693,11 @@ int tcg_backend_gen_code(TCGContext *s, uint8_t *code_rw, const uint8_t *code_rx
         emit_slow_path(s, &be->slow[i]);
     }
     patch_rel32(code, exit_req_at, code->pos);
+    for (unsigned k = 0; k < 2; k++) {
+        if (be->loop_exit_at[k]) {
+            patch_rel32(code, be->loop_exit_at[k], code->pos);
+        }
+    }
     emit_exit(s, tb_exit_value | TCG_EXIT_REQUESTED);
     if (code->pos > UINT16_MAX) {
         return -1; /* goto_tb offsets are 16-bit */
