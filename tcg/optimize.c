@@ -18,6 +18,8 @@ typedef struct TempInfo {
     uint64_t val;
     uint32_t copy_of;   /* 0: none */
     uint32_t copy_version;
+    uint32_t shl32_of;  /* the temp is `shl32_of << 32` (0: not known so) */
+    uint32_t shl32_version;
 } TempInfo;
 
 typedef struct OptState {
@@ -40,6 +42,7 @@ static TempInfo *info_of(OptState *st, uint32_t id)
         ti->epoch = st->epoch;
         ti->is_const = false;
         ti->copy_of = 0;
+        ti->shl32_of = 0;
     }
     return ti;
 }
@@ -89,6 +92,7 @@ static TempInfo *note_write(OptState *st, TCGArg id)
     ti->version++;
     ti->is_const = false;
     ti->copy_of = 0;
+    ti->shl32_of = 0;
     return ti;
 }
 
@@ -318,8 +322,27 @@ static void fold_binary(OptState *st, TCGOp *op)
         set_op_movi(st, op, op->args[0], r);
         return;
     }
-    if (!simplify_binary(st, op)) {
-        note_write(st, op->args[0]);
+    if (simplify_binary(st, op)) {
+        return;
+    }
+    /* (x << 32) >> 32, RV64's zero-extension idiom (slli + srli): one ext32u of x. */
+    uint64_t c;
+    if (op->opc == INDEX_op_shr && arg_const(st, op->args[2], &c) && c == 32) {
+        TempInfo *ti = info_of(st, (uint32_t)op->args[1]);
+        uint32_t x = ti->shl32_of;
+        if (x && info_of(st, x)->version == ti->shl32_version) {
+            set_op_unary(st, op, INDEX_op_ext32u, op->args[0], x);
+            return;
+        }
+    }
+    bool shl32 = op->opc == INDEX_op_shl && op->args[1] != op->args[0] &&
+                 st->s->temps[op->args[1]].kind != TCG_TEMP_CONST &&
+                 arg_const(st, op->args[2], &c) && c == 32;
+    uint32_t x_version = shl32 ? info_of(st, (uint32_t)op->args[1])->version : 0;
+    TempInfo *d = note_write(st, op->args[0]);
+    if (shl32) {
+        d->shl32_of = (uint32_t)op->args[1];
+        d->shl32_version = x_version;
     }
 }
 

@@ -108,6 +108,28 @@ static void test_algebraic(Fixture *f, gconstpointer data)
                  "mov r7,$0\n");
 }
 
+static void test_zext_idiom(Fixture *f, gconstpointer data)
+{
+    TCGContext *s = f->s;
+
+    /* RV64's slli + srli by 32: the shr becomes ext32u of the original, the shl dies. */
+    tcg_gen_shli(s, f->r[0], f->r[1], 32);
+    tcg_gen_shri(s, f->r[0], f->r[0], 32);
+    /* Not when the source changed in between. */
+    tcg_gen_shli(s, f->r[2], f->r[3], 32);
+    tcg_gen_movi(s, f->r[3], 7);
+    tcg_gen_shri(s, f->r[4], f->r[2], 32);
+    /* Nor for other counts. */
+    tcg_gen_shli(s, f->r[5], f->r[6], 32);
+    tcg_gen_shri(s, f->r[5], f->r[5], 31);
+    check_ops(f, "ext32u r0,r1\n"
+                 "shl r2,r3,$32\n"
+                 "mov r3,$7\n"
+                 "shr r4,r2,$32\n"
+                 "shl r5,r6,$32\n"
+                 "shr r5,r5,$31\n");
+}
+
 static void test_commutative_constant_second(Fixture *f, gconstpointer data)
 {
     TCGContext *s = f->s;
@@ -284,6 +306,7 @@ int main(int argc, char **argv)
     ADD("/tcg/optimize/copy-propagation", test_copy_propagation);
     ADD("/tcg/optimize/algebraic", test_algebraic);
     ADD("/tcg/optimize/commutative", test_commutative_constant_second);
+    ADD("/tcg/optimize/zext-idiom", test_zext_idiom);
     ADD("/tcg/optimize/dead-code", test_dead_code);
     ADD("/tcg/optimize/branch-folding", test_branch_folding);
     ADD("/tcg/optimize/branch-over-code", test_branch_over_code);
