@@ -174,6 +174,26 @@ static void build_cpus(FdtWriter *w, const VirtFdtConfig *cfg)
     w_end(w);
 }
 
+/* Opens soc node "<kind>@<base>" with one compatible string and its reg. */
+static void w_begin_device(FdtWriter *w, const char *kind, const char *compatible,
+                           uint64_t base, uint64_t size)
+{
+    g_autofree char *name = g_strdup_printf("%s@%" G_GINT64_MODIFIER "x", kind, base);
+
+    w_begin(w, name);
+    w_str(w, "compatible", compatible);
+    w_reg(w, base, size);
+}
+
+/* interrupt-parent/interrupts of a device on PLIC source `irq` (when there is a PLIC). */
+static void w_plic_irq(FdtWriter *w, const VirtFdtConfig *cfg, uint32_t plic, unsigned irq)
+{
+    if (cfg->has_plic) {
+        w_u32(w, "interrupt-parent", plic);
+        w_u32(w, "interrupts", irq);
+    }
+}
+
 static void build_soc(FdtWriter *w, const VirtFdtConfig *cfg)
 {
     const uint32_t plic = PHANDLE_PLIC(cfg->nharts);
@@ -221,42 +241,21 @@ static void build_soc(FdtWriter *w, const VirtFdtConfig *cfg)
         w_end(w);
     }
     if (cfg->has_rtc) {
-        g_autofree char *name = g_strdup_printf("rtc@%" G_GINT64_MODIFIER "x", VIRT_RTC_BASE);
-
-        w_begin(w, name);
-        w_str(w, "compatible", "google,goldfish-rtc");
-        w_reg(w, VIRT_RTC_BASE, VIRT_RTC_SIZE);
-        if (cfg->has_plic) {
-            w_u32(w, "interrupt-parent", plic);
-            w_u32(w, "interrupts", VIRT_RTC_IRQ);
-        }
+        w_begin_device(w, "rtc", "google,goldfish-rtc", VIRT_RTC_BASE, VIRT_RTC_SIZE);
+        w_plic_irq(w, cfg, plic, VIRT_RTC_IRQ);
         w_end(w);
     }
     if (cfg->has_uart) {
-        g_autofree char *name = g_strdup_printf("serial@%" G_GINT64_MODIFIER "x", VIRT_UART0_BASE);
-
-        w_begin(w, name);
-        w_str(w, "compatible", "ns16550a");
-        w_reg(w, VIRT_UART0_BASE, VIRT_UART0_SIZE);
+        w_begin_device(w, "serial", "ns16550a", VIRT_UART0_BASE, VIRT_UART0_SIZE);
         w_u32(w, "clock-frequency", VIRT_UART_CLOCK);
-        if (cfg->has_plic) {
-            w_u32(w, "interrupt-parent", plic);
-            w_u32(w, "interrupts", VIRT_UART0_IRQ);
-        }
+        w_plic_irq(w, cfg, plic, VIRT_UART0_IRQ);
         w_end(w);
     }
     /* Listed from the highest address down, as Linux then probes slot 0 first. */
     for (unsigned i = cfg->virtio_slots; i > 0; i--) {
-        uint64_t base = VIRT_VIRTIO_BASE + (i - 1) * VIRT_VIRTIO_SIZE;
-        g_autofree char *name = g_strdup_printf("virtio_mmio@%" G_GINT64_MODIFIER "x", base);
-
-        w_begin(w, name);
-        w_str(w, "compatible", "virtio,mmio");
-        w_reg(w, base, VIRT_VIRTIO_SIZE);
-        if (cfg->has_plic) {
-            w_u32(w, "interrupt-parent", plic);
-            w_u32(w, "interrupts", VIRT_VIRTIO_IRQ + i - 1);
-        }
+        w_begin_device(w, "virtio_mmio", "virtio,mmio",
+                       VIRT_VIRTIO_BASE + (i - 1) * VIRT_VIRTIO_SIZE, VIRT_VIRTIO_SIZE);
+        w_plic_irq(w, cfg, plic, VIRT_VIRTIO_IRQ + i - 1);
         w_end(w);
     }
     w_end(w);

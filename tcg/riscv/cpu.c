@@ -308,18 +308,6 @@ static uint64_t riscv_size_mask(unsigned size)
     return size == 8 ? UINT64_MAX : (UINT64_C(1) << (size * 8)) - 1;
 }
 
-static uint64_t riscv_access_fault_cause(RiscvAccess access)
-{
-    switch (access) {
-    case RISCV_ACCESS_READ:
-        return RISCV_EXCP_LOAD_ACCESS;
-    case RISCV_ACCESS_WRITE:
-        return RISCV_EXCP_STORE_ACCESS;
-    default:
-        return RISCV_EXCP_INSN_ACCESS;
-    }
-}
-
 /* Translates [vaddr, vaddr + size) (within one page) and checks it against PMP. */
 static bool riscv_access_paddr(RiscvCPU *cpu, uint64_t vaddr, uint64_t size, RiscvAccess access,
                                RiscvPriv priv, uint64_t *paddr, RiscvTrap *trap)

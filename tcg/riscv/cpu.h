@@ -353,6 +353,19 @@ typedef enum RiscvAccess {
     RISCV_ACCESS_EXEC,
 } RiscvAccess;
 
+/* The access-fault cause (PMP, bus) of an access of this kind. */
+static inline uint64_t riscv_access_fault_cause(RiscvAccess access)
+{
+    switch (access) {
+    case RISCV_ACCESS_READ:
+        return RISCV_EXCP_LOAD_ACCESS;
+    case RISCV_ACCESS_WRITE:
+        return RISCV_EXCP_STORE_ACCESS;
+    default:
+        return RISCV_EXCP_INSN_ACCESS;
+    }
+}
+
 /*
  * Virtual to physical translation of one access by privilege `priv` (Sv39/48/57 when satp
  * says so and priv is below M), setting the PTE's A (and for writes D) bits. On success

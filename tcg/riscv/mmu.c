@@ -16,18 +16,6 @@ static uint64_t riscv_page_fault_cause(RiscvAccess access)
     }
 }
 
-static uint64_t riscv_mmu_access_fault_cause(RiscvAccess access)
-{
-    switch (access) {
-    case RISCV_ACCESS_READ:
-        return RISCV_EXCP_LOAD_ACCESS;
-    case RISCV_ACCESS_WRITE:
-        return RISCV_EXCP_STORE_ACCESS;
-    default:
-        return RISCV_EXCP_INSN_ACCESS;
-    }
-}
-
 static bool riscv_fault(RiscvTrap *trap, uint64_t cause, uint64_t vaddr)
 {
     trap->cause = cause;
@@ -104,11 +92,11 @@ restart:
 
         /* PTE reads are implicit S-mode accesses, checked by PMP. */
         if (!riscv_pmp_check(env, pte_addr, 8, RISCV_ACCESS_READ, RISCV_PRIV_S)) {
-            return riscv_fault(trap, riscv_mmu_access_fault_cause(access), vaddr);
+            return riscv_fault(trap, riscv_access_fault_cause(access), vaddr);
         }
         ptep = riscv_mem_host_ptr(cpu, pte_addr, 8, false);
         if (!ptep) {
-            return riscv_fault(trap, riscv_mmu_access_fault_cause(access), vaddr);
+            return riscv_fault(trap, riscv_access_fault_cause(access), vaddr);
         }
         pte = __atomic_load_n(ptep, __ATOMIC_ACQUIRE);
         ppn = (pte >> 10) & ((UINT64_C(1) << 44) - 1);
@@ -136,7 +124,7 @@ restart:
             uint64_t *wp = riscv_mem_host_ptr(cpu, pte_addr, 8, true);
 
             if (!wp || !riscv_pmp_check(env, pte_addr, 8, RISCV_ACCESS_WRITE, RISCV_PRIV_S)) {
-                return riscv_fault(trap, riscv_mmu_access_fault_cause(access), vaddr);
+                return riscv_fault(trap, riscv_access_fault_cause(access), vaddr);
             }
             if (!__atomic_compare_exchange_n(wp, &pte, want, false, __ATOMIC_SEQ_CST,
                                              __ATOMIC_SEQ_CST)) {
