@@ -1507,7 +1507,9 @@ static void loop_prepare(TCGContext *s, uint64_t pc)
         be->label_cap = s->nb_labels;
         be->label_single = g_renew(uint8_t, be->label_single, be->label_cap);
     }
-    memset(be->label_single, 0, be->label_cap);
+    if (be->label_cap) {
+        memset(be->label_single, 0, be->label_cap); /* NULL while no block had labels */
+    }
     be->snap_label = -1;
     be->loop_slot[0] = be->loop_slot[1] = false;
     be->loop_exit_at[0] = be->loop_exit_at[1] = 0;
