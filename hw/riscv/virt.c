@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
+
 #include "engine/clock.h"
 #include "engine/machine.h"
 #include "hw/char/ns16550a.h"
@@ -396,8 +398,14 @@ static bool virt_init(MachineState *ms, GError **errp)
     if (ms->initrd) {
         g_autoptr(GError) err = NULL;
         g_autofree char *data = NULL;
+        GStatBuf st;
         gsize len;
 
+        /* Refuse what cannot fit before reading it all into memory. */
+        if (g_stat(ms->initrd, &st) == 0 && (uint64_t)st.st_size > ms->ram_size) {
+            return hull_error_setg(errp, "initrd '%s' (%" G_GINT64_FORMAT " bytes) is larger "
+                                   "than guest RAM", ms->initrd, (gint64)st.st_size);
+        }
         if (!g_file_get_contents(ms->initrd, &data, &len, &err)) {
             return hull_error_setg(errp, "initrd: %s", err->message);
         }
