@@ -272,7 +272,20 @@ static long double fp_host(FpHostOp op, long double a, long double b, long doubl
  */
 #define FP_MXCSR_DEFAULT 0x1f80u
 
-static uint64_t fp_sse(FpHostOp op, bool d, uint64_t a, uint64_t b, unsigned *flags)
+/* Whether the host has FMA3 (vfmadd): fused multiply-add in one rounding. */
+static bool fp_host_has_fma(void)
+{
+    static int has = -1;
+
+    if (__atomic_load_n(&has, __ATOMIC_RELAXED) < 0) {
+        __builtin_cpu_init();
+        __atomic_store_n(&has, __builtin_cpu_supports("fma") ? 1 : 0, __ATOMIC_RELAXED);
+    }
+    return has == 1;
+}
+
+static uint64_t fp_sse(FpHostOp op, bool d, uint64_t a, uint64_t b, uint64_t c,
+                       unsigned *flags)
 {
     uint32_t csr = FP_MXCSR_DEFAULT;
     uint64_t res;
@@ -283,8 +296,13 @@ static uint64_t fp_sse(FpHostOp op, bool d, uint64_t a, uint64_t b, unsigned *fl
 
         memcpy(&x, &a, 8);
         memcpy(&y, &b, 8);
-        __asm__ volatile("" : "+x"(x), "+x"(y));
+        memcpy(&r, &c, 8);
+        __asm__ volatile("" : "+x"(x), "+x"(y), "+x"(r));
         switch (op) {
+        case FP_FMA:
+            /* r = x * y + r, rounded once */
+            __asm__ volatile("vfmadd231sd %2, %1, %0" : "+x"(r) : "x"(x), "x"(y));
+            break;
         case FP_ADD:
             r = x + y;
             break;
@@ -301,13 +319,17 @@ static uint64_t fp_sse(FpHostOp op, bool d, uint64_t a, uint64_t b, unsigned *fl
         __asm__ volatile("" : "+x"(r));
         memcpy(&res, &r, 8);
     } else {
-        uint32_t wa = (uint32_t)a, wb = (uint32_t)b, wr;
+        uint32_t wa = (uint32_t)a, wb = (uint32_t)b, wc = (uint32_t)c, wr;
         float x, y, r;
 
         memcpy(&x, &wa, 4);
         memcpy(&y, &wb, 4);
-        __asm__ volatile("" : "+x"(x), "+x"(y));
+        memcpy(&r, &wc, 4);
+        __asm__ volatile("" : "+x"(x), "+x"(y), "+x"(r));
         switch (op) {
+        case FP_FMA:
+            __asm__ volatile("vfmadd231ss %2, %1, %0" : "+x"(r) : "x"(x), "x"(y));
+            break;
         case FP_ADD:
             r = x + y;
             break;
@@ -344,8 +366,13 @@ static uint64_t fp_arith(FpHostOp op, bool d, uint64_t a, uint64_t b, uint64_t c
     long double r;
 
 #if defined(__x86_64__) && !defined(RISCV_FP_NO_HOST_FAST_PATH)
-    if (rm == RISCV_RM_RNE && op != FP_FMA) {
-        return fp_sse(op, d, a, b, flags);
+    /* FMA too when the host has it, unless a NaN or inf * 0 is involved: RISC-V raises
+     * NV for inf * 0 even with a quiet NaN addend, which the slow path handles. */
+    if (rm == RISCV_RM_RNE &&
+        (op != FP_FMA ||
+         (fp_host_has_fma() && !fp_is_nan(a, d) && !fp_is_nan(b, d) && !fp_is_nan(c, d) &&
+          !fp_is_inf(a, d) && !fp_is_inf(b, d)))) {
+        return fp_sse(op, d, a, b, c, flags);
     }
 #endif
 
