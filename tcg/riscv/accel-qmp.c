@@ -1,6 +1,7 @@
 /*
  * QMP commands of the tcg accelerator (qapi-schema/jit.json): tcg-set-options, which keeps
- * the next start's options in /machine/tcg-accel, and query-jit.
+ * the next start's options in /machine/tcg-accel, query-jit, and jit-log, which turns the
+ * JIT's translation log on or off.
  */
 #include "engine/machine.h"
 #include "qapi/qapi-commands.h"
@@ -109,4 +110,30 @@ JitInfo *qmp_query_jit(GError **errp)
         tail = &entry->next;
     }
     return info;
+}
+
+void qmp_jit_log(const char *file, bool has_start, uint64_t start, bool has_end, uint64_t end,
+                 JitLogItemList *items, GError **errp)
+{
+    MachineState *ms = machine_get();
+    TcgAccel *ta;
+    TCGJit *jit;
+    unsigned mask = items ? 0 : TCG_LOG_IN_ASM | TCG_LOG_OP | TCG_LOG_OUT_ASM;
+
+    if (!machine_uses_tcg(ms, errp)) {
+        return;
+    }
+    ta = tcg_accel_of(ms->accel);
+    jit = ta ? tcg_accel_jit(ta) : NULL;
+    if (!jit) {
+        hull_error_setg(errp, "the machine runs the interpreter: there are no translations "
+                        "to log");
+        return;
+    }
+    for (JitLogItemList *i = items; i; i = i->next) {
+        mask |= i->value == JIT_LOG_ITEM_IN_ASM ? TCG_LOG_IN_ASM
+              : i->value == JIT_LOG_ITEM_OP     ? TCG_LOG_OP
+                                                : TCG_LOG_OUT_ASM;
+    }
+    tcg_jit_set_log(jit, file, has_start ? start : 0, has_end ? end : UINT64_MAX, mask, errp);
 }

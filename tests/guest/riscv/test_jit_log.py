@@ -55,6 +55,14 @@ def test_refusals(qmp, workdir):
     err = error_of(qmp.execute("jit-log", {"file": os.path.join(workdir, "x.log")}))
     assert "tcg accelerator" in err["desc"]
     qmp.cmd("machine-destroy")
+    # the interpreter translates nothing
+    kernel = write_file(workdir, "fail9.elf", elf64([(DRAM, FAIL_9)], DRAM))
+    qmp.cmd("machine-create", {"type": "virt", "accel": "tcg", "kernel": kernel})
+    qmp.cmd("tcg-set-options", {"mode": "interp"})
+    qmp.cmd("machine-start", {"paused": True})
+    err = error_of(qmp.execute("jit-log", {"file": os.path.join(workdir, "x.log")}))
+    assert "interpreter" in err["desc"]
+    qmp.cmd("machine-destroy")
     start_paused(qmp, workdir)
     err = error_of(qmp.execute("jit-log", {"file": os.path.join(workdir, "x.log"),
                                            "start": 10, "end": 10}))
