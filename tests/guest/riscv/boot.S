@@ -33,21 +33,24 @@ run_tests:
     bnez t3, 1b
     ld t1, 0(t2)
     bgeu t0, t1, fail
-    TEST(5)                         /* machine timer interrupt wakes wfi */
+    TEST(5)                         /* a machine timer interrupt wakes wfi, then traps */
     la t0, mtvec_handler
     csrw mtvec, t0
+    li t0, 0x80                     /* mie.MTIE; mstatus.MIE stays 0 while waiting, so */
+    csrs mie, t0                    /* no trap can come between the check and wfi */
     ld t0, 0(t2)
     addi t0, t0, 100                /* 10 us from now */
     li t1, CLINT_MTIMECMP
     sd t0, 0(t1)
-    li t0, 0x80                     /* mie.MTIE */
-    csrs mie, t0
+2:  wfi                             /* wakes once MTIP is pending (enabled in mie) */
+    csrr t0, mip
+    andi t0, t0, 0x80
+    beqz t0, 2b
+    TEST(6)                         /* pending and enabled: taken as soon as MIE is set */
     li s4, 0
-    csrsi mstatus, 8                /* MIE: the interrupt may be taken right here... */
-2:  bnez s4, 3f                     /* ...so look before waiting */
-    wfi
-    j 2b
-3:  csrci mstatus, 8
+    csrsi mstatus, 8
+    csrci mstatus, 8
+    beqz s4, fail
     mv ra, s0
     ret
 
