@@ -272,23 +272,67 @@ bool machine_add_blob(MachineState *ms, const char *name, uint64_t addr, const v
     return true;
 }
 
+GBytes *machine_read_file(const char *what, const char *path, uint64_t max_len, GError **errp)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    g_autofree uint8_t *buf = NULL;
+    struct stat st;
+    size_t done = 0;
+
+    if (fd < 0) {
+        hull_error_setg(errp, "%s '%s': %s", what, path, g_strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        hull_error_setg(errp, "%s '%s': not a regular file", what, path);
+        return NULL;
+    }
+    if ((uint64_t)st.st_size > max_len) {
+        close(fd);
+        hull_error_setg(errp, "%s '%s' is too big: %" G_GINT64_FORMAT " bytes, at most %"
+                        G_GUINT64_FORMAT, what, path, (gint64)st.st_size, max_len);
+        return NULL;
+    }
+    buf = g_try_malloc(st.st_size ? (size_t)st.st_size : 1);
+    if (!buf) {
+        close(fd);
+        hull_error_setg(errp, "%s '%s': out of memory for %" G_GINT64_FORMAT " bytes", what,
+                        path, (gint64)st.st_size);
+        return NULL;
+    }
+    while (done < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            hull_error_setg(errp, "%s '%s': %s", what, path, g_strerror(errno));
+            close(fd);
+            return NULL;
+        }
+        if (n == 0) {
+            break; /* it shrank meanwhile: take what is there */
+        }
+        done += (size_t)n;
+    }
+    close(fd);
+    return g_bytes_new_take(g_steal_pointer(&buf), done);
+}
+
 bool machine_add_file_blob(MachineState *ms, const char *name, const char *path,
                            uint64_t addr, uint64_t max_len, uint64_t *len_out, GError **errp)
 {
-    g_autoptr(GError) err = NULL;
-    g_autofree char *data = NULL;
+    g_autoptr(GBytes) data = machine_read_file(name, path, max_len, errp);
     gsize len;
+    const void *bytes;
 
-    if (!g_file_get_contents(path, &data, &len, &err)) {
-        return hull_error_setg(errp, "%s: %s", name, err->message);
+    if (!data) {
+        return false;
     }
-    if (len > max_len) {
-        return hull_error_setg(errp,
-                               "%s '%s' is too big: %" G_GSIZE_FORMAT " bytes, at most %"
-                               G_GUINT64_FORMAT " fit at 0x%" G_GINT64_MODIFIER "x",
-                               name, path, len, max_len, addr);
-    }
-    if (!machine_add_blob(ms, name, addr, data, len, errp)) {
+    bytes = g_bytes_get_data(data, &len);
+    if (!machine_add_blob(ms, name, addr, bytes, len, errp)) {
         return false;
     }
     if (len_out) {

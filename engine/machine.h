@@ -126,6 +126,13 @@ Chardev *machine_serial(MachineState *ms, unsigned index);
  */
 bool machine_add_blob(MachineState *ms, const char *name, uint64_t addr, const void *data,
                       size_t len, GError **errp);
+/*
+ * The whole of a host image file (kernel, firmware, initrd): opened without blocking, it
+ * must be a regular file of at most max_len bytes; read, never mapped (a file truncated
+ * under a mapping would kill hulld). Errors name `what` and the path.
+ */
+GBytes *machine_read_file(const char *what, const char *path, uint64_t max_len, GError **errp);
+
 /* A host file as a blob: the whole file (up to max_len bytes, else an error). */
 bool machine_add_file_blob(MachineState *ms, const char *name, const char *path,
                            uint64_t addr, uint64_t max_len, uint64_t *len_out, GError **errp);

@@ -11,14 +11,9 @@
  * mode; without it the kernel itself starts, in M mode. An `initrd` goes high in DRAM
  * below the device tree; `cmdline` becomes /chosen/bootargs.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <glib/gstdio.h>
 
 #include "engine/clock.h"
 #include "engine/machine.h"
@@ -134,72 +129,19 @@ static bool virt_load_elf(MachineState *ms, VirtImage *img, const uint8_t *data,
     return true;
 }
 
-/*
- * The image file's bytes, read (not mapped: a file truncated under a mapping would kill
- * the process) without blocking on something that is not a regular file.
- */
-static uint8_t *virt_read_image(const VirtImage *img, size_t *len, GError **errp)
-{
-    int fd = open(img->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    g_autofree uint8_t *buf = NULL;
-    struct stat st;
-    size_t done = 0;
-
-    if (fd < 0) {
-        hull_error_setg_errno(errp, errno, "%s '%s'", img->what, img->path);
-        return NULL;
-    }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        hull_error_setg(errp, "%s '%s': not a regular file", img->what, img->path);
-        return NULL;
-    }
-    if ((uint64_t)st.st_size > VIRT_MAX_KERNEL_FILE) {
-        close(fd);
-        hull_error_setg(errp, "%s '%s' is too big: %" G_GINT64_FORMAT " bytes, at most %"
-                        G_GUINT64_FORMAT, img->what, img->path, (gint64)st.st_size,
-                        VIRT_MAX_KERNEL_FILE);
-        return NULL;
-    }
-    buf = g_try_malloc(st.st_size ? (size_t)st.st_size : 1);
-    if (!buf) {
-        close(fd);
-        hull_error_setg(errp, "%s '%s': out of memory for %" G_GINT64_FORMAT " bytes",
-                        img->what, img->path, (gint64)st.st_size);
-        return NULL;
-    }
-    while (done < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
-
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            hull_error_setg_errno(errp, errno, "%s '%s'", img->what, img->path);
-            close(fd);
-            return NULL;
-        }
-        if (n == 0) {
-            break; /* it shrank meanwhile: take what is there */
-        }
-        done += (size_t)n;
-    }
-    close(fd);
-    *len = done;
-    return g_steal_pointer(&buf);
-}
-
 /* Loads an ELF at its addresses or a raw image at raw_base (in DRAM). */
 static bool virt_load_image(MachineState *ms, VirtImage *img, uint64_t raw_base, GError **errp)
 {
-    g_autofree uint8_t *data = NULL;
+    g_autoptr(GBytes) bytes = machine_read_file(img->what, img->path, VIRT_MAX_KERNEL_FILE,
+                                                errp);
     uint64_t dram_end = VIRT_DRAM_BASE + ms->ram_size;
+    const uint8_t *data;
     size_t size;
 
-    data = virt_read_image(img, &size, errp);
-    if (!data) {
+    if (!bytes) {
         return false;
     }
+    data = g_bytes_get_data(bytes, &size);
     if (size >= 4 && memcmp(data, "\x7f" "ELF", 4) == 0) {
         return virt_load_elf(ms, img, data, size, errp);
     }
@@ -396,19 +338,15 @@ static bool virt_init(MachineState *ms, GError **errp)
         return false;
     }
     if (ms->initrd) {
-        g_autoptr(GError) err = NULL;
-        g_autofree char *data = NULL;
-        GStatBuf st;
+        /* Refused when larger than RAM before it is read. */
+        g_autoptr(GBytes) initrd = machine_read_file("initrd", ms->initrd, ms->ram_size, errp);
+        const void *data;
         gsize len;
 
-        /* Refuse what cannot fit before reading it all into memory. */
-        if (g_stat(ms->initrd, &st) == 0 && (uint64_t)st.st_size > ms->ram_size) {
-            return hull_error_setg(errp, "initrd '%s' (%" G_GINT64_FORMAT " bytes) is larger "
-                                   "than guest RAM", ms->initrd, (gint64)st.st_size);
+        if (!initrd) {
+            return false;
         }
-        if (!g_file_get_contents(ms->initrd, &data, &len, &err)) {
-            return hull_error_setg(errp, "initrd: %s", err->message);
-        }
+        data = g_bytes_get_data(initrd, &len);
         if (!virt_initrd_place(images_end, fdt_addr, len, &initrd_start, errp) ||
             !machine_add_blob(ms, "initrd", initrd_start, data, len, errp)) {
             return false;

@@ -14,7 +14,6 @@
 #include "util/log.h"
 
 #include <string.h>
-#include <sys/stat.h>
 
 /* Memory map. RAM starts at 0; what does not fit below MICROVM_LOW_RAM_MAX goes to 4 GiB. */
 #define MICROVM_LOW_RAM_MAX   0xc0000000ull /* the 32-bit hole: 3 GiB - 4 GiB */
@@ -60,37 +59,6 @@ static const X86E820Entry microvm_reserved[] = {
 
 /* --- Guest images --- */
 
-static GBytes *microvm_read_file(const char *what, const char *path, uint64_t max, GError **errp)
-{
-    g_autoptr(GError) err = NULL;
-    char *data = NULL;
-    gsize len = 0;
-    struct stat st;
-
-    if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
-        hull_error_setg(errp, "%s '%s' is not a regular file", what, path);
-        return NULL;
-    }
-    if ((uint64_t)st.st_size > max) {
-        hull_error_setg(errp,
-                        "%s '%s' is too large (%" G_GINT64_FORMAT
-                        " bytes, at most %" G_GUINT64_FORMAT ")",
-                        what, path, (gint64)st.st_size, (guint64)max);
-        return NULL;
-    }
-    if (!g_file_get_contents(path, &data, &len, &err)) {
-        hull_error_setg(errp, "cannot read %s: %s", what, err->message);
-        return NULL;
-    }
-    if (len > max) {
-        g_free(data);
-        hull_error_setg(errp, "%s '%s' grew beyond %" G_GUINT64_FORMAT " bytes while read", what,
-                        path, (guint64)max);
-        return NULL;
-    }
-    return g_bytes_new_take(data, len);
-}
-
 /* Loads the kernel (and initrd) into RAM; the entry goes to the boot vCPU's arch state. */
 static bool microvm_load_kernel(MicrovmState *m, X86BootEntry *entry, GError **errp)
 {
@@ -114,7 +82,7 @@ static bool microvm_setup_boot(MicrovmState *m, GError **errp)
         return hull_error_setg(errp, "microvm needs 'kernel' (a PVH ELF or a Linux bzImage): "
                                      "it has no firmware to boot from");
     }
-    m->kernel = microvm_read_file("kernel", ms->kernel, MICROVM_IMAGE_MAX, errp);
+    m->kernel = machine_read_file("kernel", ms->kernel, MICROVM_IMAGE_MAX, errp);
     if (!m->kernel) {
         return false;
     }
@@ -127,7 +95,7 @@ static bool microvm_setup_boot(MicrovmState *m, GError **errp)
     }
     if (ms->initrd) {
         m->initrd =
-            microvm_read_file("initrd", ms->initrd, MIN(ms->ram_size, MICROVM_IMAGE_MAX), errp);
+            machine_read_file("initrd", ms->initrd, MIN(ms->ram_size, MICROVM_IMAGE_MAX), errp);
         if (!m->initrd) {
             return false;
         }
