@@ -351,7 +351,8 @@ static RiscvExecResult exec_fp(RiscvCPU *cpu, const RiscvInsn *insn, RiscvTrap *
         }
         break;
     default:
-        if (!riscv_fp_exec(env, insn->op, insn->rd, insn->rs1, insn->rs2, insn->rs3, insn->rm)) {
+        if (!riscv_fp_exec(env, insn->op, insn->rd, insn->rs1, insn->rs2, insn->rs3, insn->rm,
+                           NULL)) {
             return exec_trap(trap, RISCV_EXCP_ILLEGAL_INSN, insn->raw);
         }
         break;
