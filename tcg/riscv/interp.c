@@ -506,14 +506,12 @@ RiscvExitReason riscv_interp_run(RiscvCPU *cpu, uint64_t max_insns, uint64_t *st
             riscv_cpu_do_trap(env, trap);
             continue;
         case RISCV_EXEC_WFI:
-            env->mcycle++;
             env->minstret++;
             if (steps) {
                 *steps = n + 1;
             }
             return RISCV_EXIT_WFI;
         default:
-            env->mcycle++;
             env->minstret++;
             break;
         }

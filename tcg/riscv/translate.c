@@ -30,7 +30,6 @@ typedef struct RiscvTcgGlobals {
     TCGv x[32]; /* x[0] is never used: reads are the constant 0 */
     TCGv pc;
     TCGv minstret;
-    TCGv mcycle;
 } RiscvTcgGlobals;
 
 typedef struct DisasContext {
@@ -43,7 +42,7 @@ typedef struct DisasContext {
     uint32_t flags;
     uint64_t pc;      /* the instruction being translated */
     uint64_t next_pc; /* the one after it */
-    /* Retired instructions of this block not yet added to minstret/mcycle. Counters are
+    /* Retired instructions of this block not yet added to minstret (mcycle follows it). Counters are
      * brought up to date before helpers and at exits; a fault in between restores them
      * from the insn_start word. */
     unsigned unsynced;
@@ -233,7 +232,6 @@ static void helper_exec_one(void *env)
             riscv_tcg_raise(cpu, trap, 0);
         }
         cpu->env.minstret++;
-        cpu->env.mcycle++;
         if (riscv_op_is_store(insn.op) || insn.op == RISCV_OP_FSW || insn.op == RISCV_OP_FSD) {
             riscv_tcg_note_store(cpu, addr, riscv_op_mem_size(insn.op));
         } else if (insn.op >= RISCV_OP_SC_W && insn.op <= RISCV_OP_AMOMAXU_D &&
@@ -315,7 +313,6 @@ static void gen_sync_counters(DisasContext *dc, unsigned more)
 
     if (n) {
         tcg_gen_addi(dc->s, dc->g->minstret, dc->g->minstret, n);
-        tcg_gen_addi(dc->s, dc->g->mcycle, dc->g->mcycle, n);
     }
     dc->unsynced = 0;
 }
@@ -1002,7 +999,6 @@ static void riscv_tcg_init_context(TCGContext *s, void *opaque)
     }
     g->pc = tcg_global_new(s, offsetof(RiscvCPU, env.pc), "pc");
     g->minstret = tcg_global_new(s, offsetof(RiscvCPU, env.minstret), "minstret");
-    g->mcycle = tcg_global_new(s, offsetof(RiscvCPU, env.mcycle), "mcycle");
     s->frontend_data = g;
 }
 
@@ -1046,7 +1042,6 @@ static void riscv_tcg_restore_state(void *env, const uint64_t data[2])
 
     cpu->env.pc = data[0];
     cpu->env.minstret += data[1];
-    cpu->env.mcycle += data[1];
 }
 
 /*

@@ -16,10 +16,10 @@ typedef struct Fixture {
     RiscvCPU cpu;
     uint8_t ram[RAM_SIZE];
     TCGContext *s;
-    const TCGv *x; /* the front end's globals, x[1..31], then pc, minstret, mcycle */
+    const TCGv *x; /* the front end's globals, x[1..31], then pc, minstret */
 } Fixture;
 
-/* Layout of the front end's globals: it declares x1..x31, pc, minstret, mcycle in order,
+/* Layout of the front end's globals: it declares x1..x31, pc, minstret in order,
  * right after the env temp. */
 static uint32_t global_id(Fixture *f, const char *name)
 {
@@ -121,7 +121,7 @@ static void test_alu_and_branch(Fixture *f, gconstpointer data)
     const uint32_t code[] = {0x00558513, 0x00b50463};
     static const int expect[] = {
         INDEX_op_insn_start, INDEX_op_add,                       /* addi */
-        INDEX_op_insn_start, INDEX_op_add,   INDEX_op_add,       /* counters += 2 */
+        INDEX_op_insn_start, INDEX_op_add,                       /* minstret += 2 */
         INDEX_op_brcond,                                         /* beq */
         INDEX_op_goto_tb,    INDEX_op_mov,   INDEX_op_exit_tb,   /* fall through */
         INDEX_op_set_label,  INDEX_op_goto_tb, INDEX_op_mov, INDEX_op_exit_tb, /* taken */
