@@ -162,6 +162,16 @@ static inline void tcg_gen_qemu_st(TCGContext *s, TCGv val, TCGv addr, unsigned 
     tcg_emit_op(s, INDEX_op_qemu_st, args);
 }
 
+/* d = a <kind> b (<kind> c) on the host's SSE unit, with `fallback(env, arg, retaddr)`
+ * for everything the fast path does not cover (see TCGFpKind); desc: tcg_fp_desc(). */
+static inline void tcg_gen_fpop(TCGContext *s, TCGv d, TCGv a, TCGv b, TCGv c, TCGArg desc,
+                                uint64_t (*fallback)(void *, uint64_t, uintptr_t),
+                                uint64_t arg)
+{
+    TCGArg args[7] = {d.id, a.id, b.id, c.id, desc, (TCGArg)(uintptr_t)fallback, arg};
+    tcg_emit_op(s, INDEX_op_fpop, args);
+}
+
 /*
  * Calls a C helper `uint64_t fn(uint64_t...)` (or void) with up to TCG_MAX_CALL_ARGS
  * arguments; pass TCG_ENV to give it the CPU state. ret may be (TCGv){0} for none.
