@@ -999,6 +999,8 @@ static void riscv_tcg_init_context(TCGContext *s, void *opaque)
     }
     g->pc = tcg_global_new(s, offsetof(RiscvCPU, env.pc), "pc");
     g->minstret = tcg_global_new(s, offsetof(RiscvCPU, env.minstret), "minstret");
+    tcg_global_set_observed(s, g->minstret); /* query-jit's instruction count */
+    tcg_global_set_observed(s, g->pc);       /* query-jit's pc */
     s->frontend_data = g;
 }
 
