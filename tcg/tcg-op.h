@@ -201,11 +201,17 @@ static inline void tcg_gen_exit_tb(TCGContext *s, unsigned how)
 {
     tcg_gen_op1c(s, INDEX_op_exit_tb, how);
 }
-/* Jumps to the block for the pc now in env (after syncing globals), through the vCPU's
- * jump cache, without leaving generated code; returns to the loop on a miss. */
-static inline void tcg_gen_lookup_and_goto_ptr(TCGContext *s)
+/*
+ * Jumps to the block for pc (a temp holding the value just stored to the guest pc global;
+ * globals are synced first) through the vCPU's jump cache, without leaving generated code;
+ * returns to the loop on a miss. flags: what TCGFrontend.get_tb_cpu_state would return
+ * at this point, known at translation time (the generated code then probes the jump
+ * cache itself), or TCG_LOOKUP_FLAGS_UNKNOWN (it calls a C helper that asks the front end).
+ */
+static inline void tcg_gen_lookup_and_goto_ptr(TCGContext *s, TCGv pc, uint64_t flags)
 {
-    tcg_emit_op(s, INDEX_op_lookup_and_goto_ptr, NULL);
+    TCGArg args[2] = {pc.id, flags};
+    tcg_emit_op(s, INDEX_op_lookup_and_goto_ptr, args);
 }
 
 #endif

@@ -213,7 +213,7 @@ enum {
     X(call, 0, 0, 0, TCG_OPF_CALL)             /* see tcg_gen_call() */                       \
     X(goto_tb, 0, 0, 1, TCG_OPF_BB_END | TCG_OPF_SIDE_EFFECTS) /* slot 0 or 1 */             \
     X(exit_tb, 0, 0, 1, TCG_OPF_BB_END | TCG_OPF_TB_END) /* TCG_EXIT_* */                     \
-    X(lookup_and_goto_ptr, 0, 0, 0, TCG_OPF_BB_END | TCG_OPF_TB_END)
+    X(lookup_and_goto_ptr, 0, 1, 1, TCG_OPF_BB_END | TCG_OPF_TB_END) /* pc, flags */
 
 typedef enum TCGOpcode {
 #define TCG_OPC_ENUM(name, o, i, c, f) INDEX_op_##name,
@@ -262,6 +262,9 @@ enum {
     TCG_EXIT_NOCHAIN = 2,
     TCG_EXIT_REQUESTED = 3, /* produced by the block-entry exit-request check */
 };
+
+/* lookup_and_goto_ptr's flags when the front end cannot tell them at translation time. */
+#define TCG_LOOKUP_FLAGS_UNKNOWN UINT64_MAX
 
 typedef struct TCGTemp {
     uint8_t kind;      /* TCGTempKind */

@@ -47,6 +47,9 @@ typedef struct DisasContext {
      * from the insn_start word. */
     unsigned unsynced;
     bool ended; /* the block's exits are emitted */
+    /* An F/D instruction was translated: with FS Initial or Clean it may have made FS
+     * Dirty, so the flags at the block's end may differ from its own. */
+    bool fp_seen;
 } DisasContext;
 
 static inline RiscvCPU *riscv_cpu_of(void *env)
@@ -734,7 +737,14 @@ static void gen_jalr(DisasContext *dc, const RiscvInsn *insn)
     }
     tcg_gen_mov(dc->s, dc->g->pc, target);
     gen_sync_counters(dc, 1);
-    tcg_gen_lookup_and_goto_ptr(dc->s);
+    /*
+     * The next block's flags are this block's: everything else that changes privilege,
+     * MPRV, satp or mstatus.FS (traps, xRET, CSR writes) ends its block without a jump
+     * cache lookup, except F/D instructions making FS Dirty.
+     */
+    bool flags_known = !dc->fp_seen || (dc->flags & RISCV_TB_FLAG_FS_DIRTY);
+    tcg_gen_lookup_and_goto_ptr(dc->s, target,
+                                flags_known ? dc->flags : TCG_LOOKUP_FLAGS_UNKNOWN);
     dc->ended = true;
 }
 
@@ -890,6 +900,7 @@ static void gen_insn(DisasContext *dc, const RiscvInsn *insn)
     } else if (insn->op >= RISCV_OP_LR_W && insn->op <= RISCV_OP_AMOMAXU_D) {
         gen_atomic(dc, insn);
     } else if (riscv_op_is_fp(insn->op)) {
+        dc->fp_seen = true;
         gen_fp(dc, insn);
     } else {
         gen_system(dc, insn);

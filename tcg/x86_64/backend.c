@@ -1681,13 +1681,55 @@ static void gen_exit_tb(TCGContext *s, TCGOp *op)
     emit_exit(s, s->be->tb_exit_value | (uintptr_t)op->args[0]);
 }
 
-static void gen_lookup_and_goto_ptr(TCGContext *s)
+/*
+ * An indirect jump. With the flags known at translation time, the jump cache is probed
+ * here: the entry for the target pc is taken when it is a valid block of that pc and those
+ * flags (the same test as tcg_helper_lookup_tb_ptr). Anything else, and unknown flags,
+ * goes to the helper, which asks the front end for the flags.
+ */
+static void gen_lookup_and_goto_ptr(TCGContext *s, TCGOp *op)
 {
-    X86Code *code = &s->be->code;
+    TCGBackendState *be = s->be;
+    X86Code *code = &be->code;
+    uint64_t flags = op->args[1];
+    size_t miss[4];
+    unsigned nb_miss = 0;
 
-    sync_globals(s, false);
-    emit_lea(code, RDI, TCG_REG_ENV, X86_NO_REG, 0, s->be->common_off);
-    emit_call_abs(code, s->be->rt->lookup_tb_ptr);
+    if (flags != TCG_LOOKUP_FLAGS_UNKNOWN) {
+        /* The block ends here: every register but env and the pc is free to clobber. */
+        X86Reg pc = temp_load(s, arg_temp(s, op->args[0]));
+        X86Reg tb = pc == RAX ? RCX : RAX;
+
+        sync_globals(s, false);
+        /* tb = jmp_cache[((pc >> 1) ^ (pc >> (1 + BITS))) & (SIZE - 1)] */
+        emit_mov_rr(code, tb, pc);
+        emit_shift_ri(code, SHIFT_SHR, tb, 1, false);
+        emit_mov_rr(code, TCG_REG_TMP, pc);
+        emit_shift_ri(code, SHIFT_SHR, TCG_REG_TMP, 1 + TCG_JMP_CACHE_BITS, false);
+        emit_alu_rr(code, ALU_XOR, tb, TCG_REG_TMP, true);
+        emit_alu_ri(code, ALU_AND, tb, TCG_JMP_CACHE_SIZE - 1, true);
+        emit_modrm_sib(code, OPC_MOV_LOAD | OPC_W, tb, TCG_REG_ENV, tb, 3,
+                       be->common_off + (int32_t)offsetof(TCGCPUCommon, jmp_cache));
+        emit_test_rr(code, tb, tb, false);
+        miss[nb_miss++] = emit_jcc8(code, X86_CC_E);
+        emit_alu_rm(code, ALU_CMP, pc, tb, (int32_t)offsetof(TranslationBlock, pc));
+        miss[nb_miss++] = emit_jcc8(code, X86_CC_NE);
+        emit_alu_mi(code, ALU_CMP, tb, (int32_t)offsetof(TranslationBlock, flags),
+                    (int32_t)(uint32_t)flags, true);
+        miss[nb_miss++] = emit_jcc8(code, X86_CC_NE);
+        /* An entry stored by the loop may have been invalidated since (tb_find races with
+         * tcg_tb_invalidate_phys_range on another thread). */
+        emit_cmp_m8i(code, tb, (int32_t)offsetof(TranslationBlock, invalid), 0);
+        miss[nb_miss++] = emit_jcc8(code, X86_CC_NE);
+        emit_jmp_m(code, tb, (int32_t)offsetof(TranslationBlock, tc_ptr));
+        for (unsigned i = 0; i < nb_miss; i++) {
+            patch_rel8_here(code, miss[i]);
+        }
+    } else {
+        sync_globals(s, false);
+    }
+    emit_lea(code, RDI, TCG_REG_ENV, X86_NO_REG, 0, be->common_off);
+    emit_call_abs(code, be->rt->lookup_tb_ptr);
     emit_jmp_r(code, RAX);
 }
 
@@ -1823,7 +1865,7 @@ static void gen_op(TCGContext *s, TCGOp *op, TCGCodeGenOut *out)
         gen_exit_tb(s, op);
         break;
     case INDEX_op_lookup_and_goto_ptr:
-        gen_lookup_and_goto_ptr(s);
+        gen_lookup_and_goto_ptr(s, op);
         break;
     case TCG_OPCODE_COUNT:
         g_assert_not_reached();

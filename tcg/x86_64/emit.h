@@ -434,6 +434,19 @@ static inline void emit_jmp_r(X86Code *c, X86Reg r)
     emit_modrm_rr(c, 0xff, 4, r);
 }
 
+/* jmp qword [base + disp] */
+static inline void emit_jmp_m(X86Code *c, X86Reg base, int32_t disp)
+{
+    emit_modrm_mem(c, 0xff, 4, base, disp);
+}
+
+/* cmp byte [base + disp], imm8 */
+static inline void emit_cmp_m8i(X86Code *c, X86Reg base, int32_t disp, uint8_t imm)
+{
+    emit_modrm_mem(c, 0x80, ALU_CMP, base, disp);
+    emit8(c, imm);
+}
+
 static inline void emit_push(X86Code *c, X86Reg r)
 {
     emit_opc(c, 0x50 + (r & 7), 0, 0, r);
