@@ -15,10 +15,8 @@
 void tcg_tlb_flush(TCGCPUCommon *cpu)
 {
     memset(cpu->tlb, 0xff, sizeof(cpu->tlb)); /* all tags invalid */
-    if (cpu->jmp_cache) {
-        /* Virtual pc -> block mappings may change with the page tables. */
-        memset(cpu->jmp_cache, 0, sizeof(TranslationBlock *) * TCG_JMP_CACHE_SIZE);
-    }
+    /* Virtual pc -> block mappings may change with the page tables. */
+    memset(cpu->jmp_cache, 0, sizeof(cpu->jmp_cache));
 }
 
 static unsigned tlb_index(uint64_t vaddr)
@@ -38,9 +36,7 @@ void tcg_tlb_flush_page(TCGCPUCommon *cpu, uint64_t vaddr)
             memset(e, 0xff, sizeof(*e));
         }
     }
-    if (cpu->jmp_cache) {
-        memset(cpu->jmp_cache, 0, sizeof(TranslationBlock *) * TCG_JMP_CACHE_SIZE);
-    }
+    memset(cpu->jmp_cache, 0, sizeof(cpu->jmp_cache));
 }
 
 void tcg_tlb_set_page(TCGCPUCommon *cpu, unsigned mmu_idx, uint64_t vaddr, void *host,
@@ -234,7 +230,7 @@ TCGExecStatus tcg_cpu_exec(TCGCPUCommon *cpu)
         uint64_t gen = tcg_jit_flush_gen(jit);
         if (cpu->jmp_cache_gen != gen) {
             /* The code buffer was flushed: every block pointer we hold is stale. */
-            memset(cpu->jmp_cache, 0, sizeof(TranslationBlock *) * TCG_JMP_CACHE_SIZE);
+            memset(cpu->jmp_cache, 0, sizeof(cpu->jmp_cache));
             cpu->jmp_cache_gen = gen;
             last_tb = NULL;
         }

@@ -73,8 +73,10 @@ typedef struct TCGCPUCommon {
     int32_t stop_request;
     int32_t pad;
     TCGTLBEntry tlb[TCG_MMU_IDX_MAX][TCG_TLB_SIZE];
-    TranslationBlock **jmp_cache; /* TCG_JMP_CACHE_SIZE entries, by virtual pc */
-    uint64_t jmp_cache_gen;       /* flush generation the jump cache belongs to */
+    /* By virtual pc; generated code probes it inline (lookup_and_goto_ptr), so an entry
+     * is taken only when its pc, flags and validity match (see tcg/cpu-exec.c). */
+    TranslationBlock *jmp_cache[TCG_JMP_CACHE_SIZE];
+    uint64_t jmp_cache_gen; /* flush generation the jump cache belongs to */
     TCGCPUStats stats;
     struct TCGJit *jit;
     struct TCGContext *ctx;

@@ -758,7 +758,6 @@ bool tcg_cpu_init(TCGJit *jit, void *env, GError **errp)
     memset(cpu, 0, sizeof(*cpu));
     cpu->jit = jit;
     cpu->env = env;
-    cpu->jmp_cache = g_new0(TranslationBlock *, TCG_JMP_CACHE_SIZE);
     cpu->jmp_cache_gen = tcg_jit_flush_gen(jit);
     tcg_tlb_flush(cpu);
     cpu->ctx = tcg_context_new(jit, jit->fe.common_offset);
@@ -784,6 +783,4 @@ void tcg_cpu_finalize(TCGJit *jit, void *env)
     }
     tcg_context_free(cpu->ctx);
     cpu->ctx = NULL;
-    g_free(cpu->jmp_cache);
-    cpu->jmp_cache = NULL;
 }

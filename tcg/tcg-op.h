@@ -162,6 +162,16 @@ static inline void tcg_gen_qemu_st(TCGContext *s, TCGv val, TCGv addr, unsigned 
     tcg_emit_op(s, INDEX_op_qemu_st, args);
 }
 
+/* d = a <kind> b (<kind> c) on the host's SSE unit, with `fallback(env, arg, retaddr)`
+ * for everything the fast path does not cover (see TCGFpKind); desc: tcg_fp_desc(). */
+static inline void tcg_gen_fpop(TCGContext *s, TCGv d, TCGv a, TCGv b, TCGv c, TCGArg desc,
+                                uint64_t (*fallback)(void *, uint64_t, uintptr_t),
+                                uint64_t arg)
+{
+    TCGArg args[7] = {d.id, a.id, b.id, c.id, desc, (TCGArg)(uintptr_t)fallback, arg};
+    tcg_emit_op(s, INDEX_op_fpop, args);
+}
+
 /*
  * Calls a C helper `uint64_t fn(uint64_t...)` (or void) with up to TCG_MAX_CALL_ARGS
  * arguments; pass TCG_ENV to give it the CPU state. ret may be (TCGv){0} for none.
@@ -191,11 +201,17 @@ static inline void tcg_gen_exit_tb(TCGContext *s, unsigned how)
 {
     tcg_gen_op1c(s, INDEX_op_exit_tb, how);
 }
-/* Jumps to the block for the pc now in env (after syncing globals), through the vCPU's
- * jump cache, without leaving generated code; returns to the loop on a miss. */
-static inline void tcg_gen_lookup_and_goto_ptr(TCGContext *s)
+/*
+ * Jumps to the block for pc (a temp holding the value just stored to the guest pc global;
+ * globals are synced first) through the vCPU's jump cache, without leaving generated code;
+ * returns to the loop on a miss. flags: what TCGFrontend.get_tb_cpu_state would return
+ * at this point, known at translation time (the generated code then probes the jump
+ * cache itself), or TCG_LOOKUP_FLAGS_UNKNOWN (it calls a C helper that asks the front end).
+ */
+static inline void tcg_gen_lookup_and_goto_ptr(TCGContext *s, TCGv pc, uint64_t flags)
 {
-    tcg_emit_op(s, INDEX_op_lookup_and_goto_ptr, NULL);
+    TCGArg args[2] = {pc.id, flags};
+    tcg_emit_op(s, INDEX_op_lookup_and_goto_ptr, args);
 }
 
 #endif

@@ -87,6 +87,47 @@ static inline unsigned tcg_memop_idx_mmu(TCGMemOpIdx oi)
 }
 
 /*
+ * Floating point done by one host SSE instruction, for values whose IEEE result needs no
+ * flag the guest does not already have (`fpop`, see tcg_gen_fpop()). The kind says what
+ * the instruction computes on 64-bit bit patterns (TCG_FP_DOUBLE: binary64, else binary32
+ * in the low 32 bits, which the inputs must NaN-box and the result is NaN-boxed in); the
+ * generated code checks the guards, computes, and takes the out-of-line fallback unless
+ * the result is a normal finite number (comparisons: no NaN operand; conversions to
+ * integer: no saturation). The fallback is a front-end function
+ * `uint64_t fn(void *env, uint64_t arg, uintptr_t retaddr)` that computes the exact result
+ * with every flag from the guest state in env (all globals are current there); it may
+ * raise a guest exception as a soft-MMU slow path does.
+ */
+typedef enum TCGFpKind {
+    TCG_FP_ADD, TCG_FP_SUB, TCG_FP_MUL, TCG_FP_DIV, /* d = a op b */
+    TCG_FP_SQRT,                                     /* d = sqrt(a) */
+    TCG_FP_MADD, TCG_FP_MSUB,                        /* d = a * b + c, a * b - c */
+    TCG_FP_NMSUB, TCG_FP_NMADD,                      /* d = -(a * b) + c, -(a * b) - c */
+    TCG_FP_EQ, TCG_FP_LT, TCG_FP_LE,                 /* d = a cond b (0 or 1) */
+    TCG_FP_TO_I32, TCG_FP_TO_I64,                    /* d = (int) a, sign-extended */
+    TCG_FP_FROM_I32, TCG_FP_FROM_I64,                /* d = (float) (int32 / int64) a */
+    TCG_FP_KIND_COUNT,
+} TCGFpKind;
+
+enum {
+    TCG_FP_KIND_MASK = 0xff,
+    TCG_FP_DOUBLE = 1 << 8,      /* binary64 (else binary32) */
+    TCG_FP_TRUNC = 1 << 9,       /* conversions to integer round toward zero (else RNE) */
+    TCG_FP_GUARD_SET = 1 << 10,  /* bit 0 of the env byte at guard_set must be 1, or the
+                                    result exact (add, sub, mul, conversions) */
+    TCG_FP_GUARD_ZERO = 1 << 11, /* the env byte at guard_zero must be 0 */
+};
+
+/* Whether the host has fused multiply-add (the FMA kinds of fpop need it). */
+bool tcg_host_has_fma(void);
+
+/* The fpop descriptor: kind | flags and the env offsets of the guard bytes. */
+static inline TCGArg tcg_fp_desc(unsigned kind_flags, uint32_t guard_set, uint32_t guard_zero)
+{
+    return (TCGArg)kind_flags | (TCGArg)guard_set << 16 | (TCGArg)guard_zero << 40;
+}
+
+/*
  * Helper call flags. With none set a helper may read and write every global through env
  * and may raise a guest exception (longjmp out of generated code): all dirty globals are
  * written back before the call and reloaded after it.
@@ -167,10 +208,12 @@ enum {
     /* guest memory through the soft-MMU: value, address, TCGMemOpIdx */                      \
     X(qemu_ld, 1, 1, 1, TCG_OPF_SIDE_EFFECTS | TCG_OPF_READS_GLOBALS)                          \
     X(qemu_st, 0, 2, 1, TCG_OPF_SIDE_EFFECTS | TCG_OPF_READS_GLOBALS)                          \
+    /* host floating point with a fallback: d, a, b, c; TCGFpKind desc, fallback, arg */      \
+    X(fpop, 1, 3, 3, TCG_OPF_SIDE_EFFECTS | TCG_OPF_READS_GLOBALS)                             \
     X(call, 0, 0, 0, TCG_OPF_CALL)             /* see tcg_gen_call() */                       \
     X(goto_tb, 0, 0, 1, TCG_OPF_BB_END | TCG_OPF_SIDE_EFFECTS) /* slot 0 or 1 */             \
     X(exit_tb, 0, 0, 1, TCG_OPF_BB_END | TCG_OPF_TB_END) /* TCG_EXIT_* */                     \
-    X(lookup_and_goto_ptr, 0, 0, 0, TCG_OPF_BB_END | TCG_OPF_TB_END)
+    X(lookup_and_goto_ptr, 0, 1, 1, TCG_OPF_BB_END | TCG_OPF_TB_END) /* pc, flags */
 
 typedef enum TCGOpcode {
 #define TCG_OPC_ENUM(name, o, i, c, f) INDEX_op_##name,
@@ -220,11 +263,15 @@ enum {
     TCG_EXIT_REQUESTED = 3, /* produced by the block-entry exit-request check */
 };
 
+/* lookup_and_goto_ptr's flags when the front end cannot tell them at translation time. */
+#define TCG_LOOKUP_FLAGS_UNKNOWN UINT64_MAX
+
 typedef struct TCGTemp {
     uint8_t kind;      /* TCGTempKind */
     uint8_t val_type;  /* register allocator: TEMP_VAL_* */
     uint8_t reg;       /* host register while val_type is TEMP_VAL_REG */
     uint8_t mem_coherent; /* the memory copy holds the current value */
+    uint8_t observed;     /* globals: other threads read the field while the vCPU runs */
     int32_t mem_offset;   /* globals: env offset; spilled temps: frame offset, or -1 */
     int64_t val;          /* constants */
     const char *name;     /* globals: for dumps */
@@ -289,6 +336,11 @@ void tcg_context_free(TCGContext *s);
 /* A 64-bit global backed by the field at env + offset. Only before the first
  * tcg_func_start(). */
 TCGv tcg_global_new(TCGContext *s, int32_t offset, const char *name);
+
+/* Marks a global that other threads read while the vCPU runs (e.g. an instruction count
+ * for statistics): generated code stores it at every iteration of a loop, where other
+ * globals may stay in registers until the loop exits. */
+void tcg_global_set_observed(TCGContext *s, TCGv g);
 
 /* Starts a new translation: drops temps, labels and ops of the previous one. */
 void tcg_func_start(TCGContext *s);

@@ -263,8 +263,10 @@ typedef struct CPURISCVState {
     uint8_t pmpcfg[RISCV_PMP_COUNT];
     uint64_t pmpaddr[RISCV_PMP_COUNT];
 
-    /* One count per retired instruction; mcycle counts the same event. */
-    uint64_t mcycle;
+    /* One count per retired instruction. mcycle counts the same event from its own
+     * origin: it is minstret + mcycle_offset (riscv_cpu_mcycle), so retiring an
+     * instruction updates one counter. */
+    uint64_t mcycle_offset;
     uint64_t minstret;
 
     /* LR/SC: the reserved address (RISCV_NO_RESERVATION when none) and the value LR
@@ -273,6 +275,12 @@ typedef struct CPURISCVState {
     uint64_t lr_val;
     uint64_t lr_size;
 } CPURISCVState;
+
+/* The mcycle counter (see CPURISCVState.mcycle_offset). */
+static inline uint64_t riscv_cpu_mcycle(const CPURISCVState *env)
+{
+    return env->minstret + env->mcycle_offset;
+}
 
 #define RISCV_NO_RESERVATION UINT64_MAX
 
@@ -439,7 +447,7 @@ typedef enum RiscvCsrOp {
  * One CSR instruction: checks that csrno exists and is accessible at the current
  * privilege, reads the old value, and when `write` computes and stores the new one.
  * Returns false for an illegal instruction (the caller raises it with the instruction
- * bits in mtval). The caller then counts the instruction as retired (mcycle and minstret
+ * bits in mtval). The caller then counts the instruction as retired (minstret
  * += 1) like any other: a write to those counters accounts for it.
  */
 bool riscv_csr_access(RiscvCPU *cpu, unsigned csrno, RiscvCsrOp op, uint64_t src, bool write,

@@ -179,13 +179,13 @@ static bool riscv_csr_read(RiscvCPU *cpu, unsigned csrno, uint64_t *val)
         *val = env->stimecmp;
         return true;
     case RISCV_CSR_MCYCLE:
-        *val = env->mcycle;
+        *val = riscv_cpu_mcycle(env);
         return true;
     case RISCV_CSR_CYCLE:
         if (!riscv_counter_allowed(env, 0)) {
             return false;
         }
-        *val = env->mcycle;
+        *val = riscv_cpu_mcycle(env);
         return true;
     case RISCV_CSR_MINSTRET:
         *val = env->minstret;
@@ -429,11 +429,15 @@ static void riscv_csr_write(RiscvCPU *cpu, unsigned csrno, uint64_t val)
     case RISCV_CSR_MCYCLE:
         /* The writing instruction is counted after this write, like every instruction:
          * keep the written value as the one software reads next. */
-        env->mcycle = val - 1;
+        env->mcycle_offset = val - 1 - env->minstret;
         break;
-    case RISCV_CSR_MINSTRET:
+    case RISCV_CSR_MINSTRET: {
+        uint64_t mcycle = riscv_cpu_mcycle(env); /* mcycle does not change */
+
         env->minstret = val - 1;
+        env->mcycle_offset = mcycle - env->minstret;
         break;
+    }
     case RISCV_CSR_PMPCFG0:
     case RISCV_CSR_PMPCFG2: {
         unsigned first = (csrno - RISCV_CSR_PMPCFG0) * 4;

@@ -12,6 +12,7 @@
  * overflow and underflow.
  */
 #include "tcg/riscv/fpu.h"
+#include "tcg/tcg.h"
 
 #include <fenv.h>
 #include <math.h>
@@ -272,18 +273,6 @@ static long double fp_host(FpHostOp op, long double a, long double b, long doubl
  */
 #define FP_MXCSR_DEFAULT 0x1f80u
 
-/* Whether the host has FMA3 (vfmadd): fused multiply-add in one rounding. */
-static bool fp_host_has_fma(void)
-{
-    static int has = -1;
-
-    if (__atomic_load_n(&has, __ATOMIC_RELAXED) < 0) {
-        __builtin_cpu_init();
-        __atomic_store_n(&has, __builtin_cpu_supports("fma") ? 1 : 0, __ATOMIC_RELAXED);
-    }
-    return has == 1;
-}
-
 static uint64_t fp_sse(FpHostOp op, bool d, uint64_t a, uint64_t b, uint64_t c,
                        unsigned *flags)
 {
@@ -370,7 +359,7 @@ static uint64_t fp_arith(FpHostOp op, bool d, uint64_t a, uint64_t b, uint64_t c
      * NV for inf * 0 even with a quiet NaN addend, which the slow path handles. */
     if (rm == RISCV_RM_RNE &&
         (op != FP_FMA ||
-         (fp_host_has_fma() && !fp_is_nan(a, d) && !fp_is_nan(b, d) && !fp_is_nan(c, d) &&
+         (tcg_host_has_fma() && !fp_is_nan(a, d) && !fp_is_nan(b, d) && !fp_is_nan(c, d) &&
           !fp_is_inf(a, d) && !fp_is_inf(b, d)))) {
         return fp_sse(op, d, a, b, c, flags);
     }
@@ -587,7 +576,7 @@ static bool fp_op_has_rm(RiscvOp op)
 }
 
 bool riscv_fp_exec(CPURISCVState *env, RiscvOp op, unsigned rd, unsigned rs1, unsigned rs2,
-                   unsigned rs3, unsigned rm)
+                   unsigned rs3, unsigned rm, uint64_t *x_out)
 {
     bool d = fp_op_is_double(op);
     unsigned flags = 0;
@@ -739,7 +728,9 @@ bool riscv_fp_exec(CPURISCVState *env, RiscvOp op, unsigned rd, unsigned rs1, un
     }
 
     if (to_x) {
-        if (rd != 0) {
+        if (x_out) {
+            *x_out = res;
+        } else if (rd != 0) {
             env->x[rd] = res;
         }
         if (flags & ~env->fflags) {

@@ -33,12 +33,13 @@ static inline uint64_t riscv_fp_box_s(uint32_t v)
 
 /*
  * Executes one F/D instruction other than a load or store (mstatus.FS is not Off: the
- * caller checked). Reads and writes env->x and env->f, accrues env->fflags and sets FS to
- * Dirty when it changes FP state. Returns false when the rounding mode is reserved (an
- * illegal instruction; nothing changed).
+ * caller checked). Reads env->x and env->f, writes env->f or, for the forms with an integer
+ * result, env->x[rd] (or *x_out when given: env->x is then left alone), accrues
+ * env->fflags and sets FS to Dirty when it changes FP state. Returns false when the
+ * rounding mode is reserved (an illegal instruction; nothing changed).
  */
 bool riscv_fp_exec(CPURISCVState *env, RiscvOp op, unsigned rd, unsigned rs1, unsigned rs2,
-                   unsigned rs3, unsigned rm);
+                   unsigned rs3, unsigned rm, uint64_t *x_out);
 
 /* Marks the FP state dirty (mstatus.FS = Dirty). */
 static inline void riscv_fp_set_dirty(CPURISCVState *env)

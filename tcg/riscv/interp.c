@@ -351,7 +351,8 @@ static RiscvExecResult exec_fp(RiscvCPU *cpu, const RiscvInsn *insn, RiscvTrap *
         }
         break;
     default:
-        if (!riscv_fp_exec(env, insn->op, insn->rd, insn->rs1, insn->rs2, insn->rs3, insn->rm)) {
+        if (!riscv_fp_exec(env, insn->op, insn->rd, insn->rs1, insn->rs2, insn->rs3, insn->rm,
+                           NULL)) {
             return exec_trap(trap, RISCV_EXCP_ILLEGAL_INSN, insn->raw);
         }
         break;
@@ -505,14 +506,12 @@ RiscvExitReason riscv_interp_run(RiscvCPU *cpu, uint64_t max_insns, uint64_t *st
             riscv_cpu_do_trap(env, trap);
             continue;
         case RISCV_EXEC_WFI:
-            env->mcycle++;
             env->minstret++;
             if (steps) {
                 *steps = n + 1;
             }
             return RISCV_EXIT_WFI;
         default:
-            env->mcycle++;
             env->minstret++;
             break;
         }

@@ -16,7 +16,7 @@ typedef enum RiscvExecResult {
 
 /*
  * Executes one decoded instruction located at env.pc. Does not count it (the caller adds
- * one to mcycle/minstret on RISCV_EXEC_OK and RISCV_EXEC_WFI) and does not enter the
+ * one to minstret on RISCV_EXEC_OK and RISCV_EXEC_WFI) and does not enter the
  * trap (the caller calls riscv_cpu_do_trap). The JIT uses it for instructions it leaves
  * to a helper.
  */

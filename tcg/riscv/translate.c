@@ -33,7 +33,6 @@ typedef struct RiscvTcgGlobals {
     TCGv x[32]; /* x[0] is never used: reads are the constant 0 */
     TCGv pc;
     TCGv minstret;
-    TCGv mcycle;
 } RiscvTcgGlobals;
 
 typedef struct DisasContext {
@@ -46,7 +45,7 @@ typedef struct DisasContext {
     uint32_t flags;
     uint64_t pc;      /* the instruction being translated */
     uint64_t next_pc; /* the one after it */
-    /* Retired instructions of this block not yet added to minstret/mcycle. Counters are
+    /* Retired instructions of this block not yet added to minstret (mcycle follows it). Counters are
      * brought up to date before helpers and at exits; a fault in between restores them
      * from the insn_start word. */
     unsigned unsynced;
@@ -65,6 +64,9 @@ typedef struct DisasContext {
     unsigned nb_runs;
     uint32_t link_valid;
     uint64_t link[32];
+    /* An F/D instruction was translated: with FS Initial or Clean it may have made FS
+     * Dirty, so the flags at the block's end may differ from its own. */
+    bool fp_seen;
 } DisasContext;
 
 static inline RiscvCPU *riscv_cpu_of(void *env)
@@ -250,7 +252,6 @@ static void helper_exec_one(void *env)
             riscv_tcg_raise(cpu, trap, 0);
         }
         cpu->env.minstret++;
-        cpu->env.mcycle++;
         if (riscv_op_is_store(insn.op) || insn.op == RISCV_OP_FSW || insn.op == RISCV_OP_FSD) {
             riscv_tcg_note_store(cpu, addr, riscv_op_mem_size(insn.op));
         } else if (insn.op >= RISCV_OP_SC_W && insn.op <= RISCV_OP_AMOMAXU_D &&
@@ -275,9 +276,29 @@ static void helper_fp(void *env, uint64_t packed, uint64_t raw)
 
     if (!riscv_fp_exec(&cpu->env, (RiscvOp)(packed & 0xff), (packed >> 8) & 31,
                        (packed >> 16) & 31, (packed >> 24) & 31, (packed >> 32) & 31,
-                       (packed >> 40) & 7)) {
+                       (packed >> 40) & 7, NULL)) {
         riscv_tcg_raise(cpu, (RiscvTrap){RISCV_EXCP_ILLEGAL_INSN, raw}, 0);
     }
+}
+
+/* The fallback of an F/D instruction done inline (fpop). `word`: the raw instruction in
+ * bits 0-31 (OP-FP and fused multiply-adds are never compressed: the register and rounding
+ * fields are where the base encoding has them), bit 32 set when the result is an integer,
+ * the RiscvOp in bits 40-47. Computes it exactly (flags, FS, reserved rounding modes) and
+ * returns what the generated code continues with: the new f[rd], or the integer result
+ * (x[rd] is the generated code's to write). */
+static uint64_t helper_fp_fallback(void *env, uint64_t word, uintptr_t retaddr)
+{
+    RiscvCPU *cpu = riscv_cpu_of(env);
+    uint32_t raw = (uint32_t)word;
+    unsigned rd = (raw >> 7) & 31;
+    uint64_t x = 0;
+
+    if (!riscv_fp_exec(&cpu->env, (RiscvOp)((word >> 40) & 0xff), rd, (raw >> 15) & 31,
+                       (raw >> 20) & 31, raw >> 27, (raw >> 12) & 7, &x)) {
+        riscv_tcg_raise(cpu, (RiscvTrap){RISCV_EXCP_ILLEGAL_INSN, raw}, retaddr);
+    }
+    return (word >> 32) & 1 ? x : cpu->env.f[rd];
 }
 
 static void helper_fence(void *env)
@@ -312,7 +333,6 @@ static void gen_sync_counters(DisasContext *dc, unsigned more)
 
     if (n) {
         tcg_gen_addi(dc->s, dc->g->minstret, dc->g->minstret, n);
-        tcg_gen_addi(dc->s, dc->g->mcycle, dc->g->mcycle, n);
     }
     dc->unsynced = 0;
 }
@@ -433,6 +453,213 @@ static void gen_load_store(DisasContext *dc, const RiscvInsn *insn)
     }
 }
 
+/* mstatus.FS = Dirty after an instruction wrote an f register, unless the block's flags
+ * say it already is. */
+static void gen_fs_dirty(DisasContext *dc)
+{
+    if (!(dc->flags & RISCV_TB_FLAG_FS_DIRTY)) {
+        TCGv st = tcg_temp_new(dc->s);
+
+        tcg_gen_ld64(dc->s, st, TCG_ENV, offsetof(RiscvCPU, env.mstatus));
+        tcg_gen_ori(dc->s, st, st, (int64_t)RISCV_MSTATUS_FS);
+        tcg_gen_st64(dc->s, st, TCG_ENV, offsetof(RiscvCPU, env.mstatus));
+    }
+}
+
+static TCGv fpr_load(DisasContext *dc, unsigned r)
+{
+    TCGv v = tcg_temp_new(dc->s);
+
+    tcg_gen_ld64(dc->s, v, TCG_ENV, offsetof(RiscvCPU, env.f[r]));
+    return v;
+}
+
+static void fpr_store(DisasContext *dc, unsigned r, TCGv v)
+{
+    tcg_gen_st64(dc->s, v, TCG_ENV, offsetof(RiscvCPU, env.f[r]));
+    gen_fs_dirty(dc);
+}
+
+/* A binary32 operand as the arithmetic sees it: a value that is not NaN-boxed is the
+ * canonical NaN. */
+static TCGv fpr_unbox_s(DisasContext *dc, TCGv v)
+{
+    TCGContext *s = dc->s;
+    TCGv hi = tcg_temp_new(s), r = tcg_temp_new(s);
+
+    tcg_gen_shri(s, hi, v, 32);
+    tcg_gen_movcond(s, TCG_COND_EQ, r, hi, tcg_constant(s, 0xffffffff), v,
+                    tcg_constant(s, (int64_t)UINT64_C(0xffffffff7fc00000)));
+    return r;
+}
+
+/* Sign injection and moves between x and f registers: bit operations, no flags. */
+static bool gen_fp_bits(DisasContext *dc, const RiscvInsn *insn)
+{
+    TCGContext *s = dc->s;
+    bool d = insn->op == RISCV_OP_FSGNJ_D || insn->op == RISCV_OP_FSGNJN_D ||
+             insn->op == RISCV_OP_FSGNJX_D;
+    int64_t sign = d ? INT64_MIN : INT64_C(0x80000000);
+
+    switch (insn->op) {
+    case RISCV_OP_FSGNJ_S:
+    case RISCV_OP_FSGNJ_D:
+    case RISCV_OP_FSGNJN_S:
+    case RISCV_OP_FSGNJN_D:
+    case RISCV_OP_FSGNJX_S:
+    case RISCV_OP_FSGNJX_D: {
+        TCGv a = fpr_load(dc, insn->rs1), b = fpr_load(dc, insn->rs2);
+        TCGv r = tcg_temp_new(s), t = tcg_temp_new(s);
+
+        if (!d) {
+            a = fpr_unbox_s(dc, a);
+            b = fpr_unbox_s(dc, b);
+        }
+        if (insn->op == RISCV_OP_FSGNJX_S || insn->op == RISCV_OP_FSGNJX_D) {
+            tcg_gen_andi(s, t, b, sign);
+            tcg_gen_xor(s, r, a, t);
+        } else {
+            if (insn->op == RISCV_OP_FSGNJN_S || insn->op == RISCV_OP_FSGNJN_D) {
+                tcg_gen_not(s, t, b);
+                tcg_gen_andi(s, t, t, sign);
+            } else {
+                tcg_gen_andi(s, t, b, sign);
+            }
+            tcg_gen_andi(s, r, a, ~sign);
+            tcg_gen_or(s, r, r, t);
+        }
+        fpr_store(dc, insn->rd, r);
+        return true;
+    }
+    case RISCV_OP_FMV_X_D:
+    case RISCV_OP_FMV_X_W:
+        if (insn->rd) {
+            tcg_gen_ld64(s, dc->g->x[insn->rd], TCG_ENV, offsetof(RiscvCPU, env.f[insn->rs1]));
+            if (insn->op == RISCV_OP_FMV_X_W) {
+                tcg_gen_ext32s(s, dc->g->x[insn->rd], dc->g->x[insn->rd]);
+            }
+        }
+        return true;
+    case RISCV_OP_FMV_D_X:
+        fpr_store(dc, insn->rd, gpr(dc, insn->rs1));
+        return true;
+    case RISCV_OP_FMV_W_X: {
+        TCGv r = tcg_temp_new(s);
+
+        tcg_gen_ori(s, r, gpr(dc, insn->rs1), (int64_t)UINT64_C(0xffffffff00000000));
+        fpr_store(dc, insn->rd, r);
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+/*
+ * F/D arithmetic, comparisons and conversions as one host SSE instruction (fpop) where the
+ * result needs no flag the guest has not accrued already: the fast path requires fflags.NX
+ * for anything that may be inexact (programs set it early and rarely clear it), round to
+ * nearest even (static, or dynamic with frm = RNE; conversions to integer also RTZ), and a
+ * normal finite result; everything else takes helper_fp_fallback, which computes the exact
+ * result and flags. Returns false for the instructions with no fast path.
+ */
+static bool gen_fp_inline(DisasContext *dc, const RiscvInsn *insn)
+{
+    TCGContext *s = dc->s;
+    RiscvOp op = insn->op;
+    unsigned kind, nin = 2;
+    bool d = false, to_x = false, nx = true, has_rm = true, from_u32 = false;
+
+    if (gen_fp_bits(dc, insn)) {
+        return true;
+    }
+    switch (op) {
+    case RISCV_OP_FADD_S ... RISCV_OP_FDIV_D:
+        kind = TCG_FP_ADD + (op - RISCV_OP_FADD_S) / 2;
+        d = (op - RISCV_OP_FADD_S) & 1;
+        break;
+    case RISCV_OP_FSQRT_S:
+    case RISCV_OP_FSQRT_D:
+        kind = TCG_FP_SQRT;
+        d = op == RISCV_OP_FSQRT_D;
+        nin = 1;
+        break;
+    case RISCV_OP_FMADD_S ... RISCV_OP_FNMADD_D:
+        if (!tcg_host_has_fma()) {
+            return false;
+        }
+        kind = TCG_FP_MADD + (op - RISCV_OP_FMADD_S) / 2;
+        d = (op - RISCV_OP_FMADD_S) & 1;
+        nin = 3;
+        break;
+    case RISCV_OP_FEQ_S ... RISCV_OP_FLE_D:
+        kind = TCG_FP_EQ + (op - RISCV_OP_FEQ_S) / 2;
+        d = (op - RISCV_OP_FEQ_S) & 1;
+        to_x = true;
+        nx = false;
+        has_rm = false;
+        break;
+    case RISCV_OP_FCVT_W_S:
+    case RISCV_OP_FCVT_W_D:
+    case RISCV_OP_FCVT_L_S:
+    case RISCV_OP_FCVT_L_D:
+        kind = op <= RISCV_OP_FCVT_W_D ? TCG_FP_TO_I32 : TCG_FP_TO_I64;
+        d = op == RISCV_OP_FCVT_W_D || op == RISCV_OP_FCVT_L_D;
+        to_x = true;
+        nin = 1;
+        break;
+    case RISCV_OP_FCVT_S_W:
+    case RISCV_OP_FCVT_D_W:
+    case RISCV_OP_FCVT_S_WU:
+    case RISCV_OP_FCVT_D_WU:
+    case RISCV_OP_FCVT_S_L:
+    case RISCV_OP_FCVT_D_L:
+        d = (op - RISCV_OP_FCVT_S_W) & 1;
+        from_u32 = op == RISCV_OP_FCVT_S_WU || op == RISCV_OP_FCVT_D_WU;
+        kind = (op == RISCV_OP_FCVT_S_W || op == RISCV_OP_FCVT_D_W) ? TCG_FP_FROM_I32
+                                                                    : TCG_FP_FROM_I64;
+        /* Every 32-bit integer is exact in binary64. */
+        nx = !(d && op != RISCV_OP_FCVT_D_L);
+        nin = 1;
+        break;
+    default:
+        return false;
+    }
+
+    unsigned kind_flags = kind | (d ? TCG_FP_DOUBLE : 0) | (nx ? TCG_FP_GUARD_SET : 0);
+    if (has_rm) {
+        if (insn->rm == RISCV_RM_DYN) {
+            kind_flags |= TCG_FP_GUARD_ZERO; /* frm = RNE (an invalid frm traps in the fallback) */
+        } else if (insn->rm == RISCV_RM_RTZ && (kind == TCG_FP_TO_I32 || kind == TCG_FP_TO_I64)) {
+            kind_flags |= TCG_FP_TRUNC;
+        } else if (insn->rm != RISCV_RM_RNE) {
+            return false;
+        }
+    }
+
+    TCGv in[3], zero = tcg_constant(s, 0);
+    bool from_int = kind == TCG_FP_FROM_I32 || kind == TCG_FP_FROM_I64;
+    unsigned regs[3] = {insn->rs1, insn->rs2, insn->rs3};
+    for (unsigned i = 0; i < 3; i++) {
+        in[i] = i >= nin ? zero : from_int ? gpr(dc, regs[i]) : fpr_load(dc, regs[i]);
+    }
+    if (from_u32) {
+        TCGv u = tcg_temp_new(s);
+        tcg_gen_ext32u(s, u, in[0]);
+        in[0] = u;
+    }
+    TCGArg desc = tcg_fp_desc(kind_flags, offsetof(RiscvCPU, env.fflags),
+                              offsetof(RiscvCPU, env.frm));
+    uint64_t word = insn->raw | (to_x ? UINT64_C(1) << 32 : 0) | (uint64_t)op << 40;
+    TCGv r = to_x ? dest(dc, insn->rd) : tcg_temp_new(s);
+
+    tcg_gen_fpop(s, r, in[0], in[1], in[2], desc, helper_fp_fallback, word);
+    if (!to_x) {
+        fpr_store(dc, insn->rd, r);
+    }
+    return true;
+}
+
 static void gen_fp(DisasContext *dc, const RiscvInsn *insn)
 {
     TCGContext *s = dc->s;
@@ -451,13 +678,7 @@ static void gen_fp(DisasContext *dc, const RiscvInsn *insn)
         if (insn->op == RISCV_OP_FLW) {
             tcg_gen_ori(s, v, v, (int64_t)UINT64_C(0xffffffff00000000)); /* NaN-box */
         }
-        tcg_gen_st64(s, v, TCG_ENV, offsetof(RiscvCPU, env.f[insn->rd]));
-        if (!(dc->flags & RISCV_TB_FLAG_FS_DIRTY)) {
-            TCGv st = tcg_temp_new(s);
-            tcg_gen_ld64(s, st, TCG_ENV, offsetof(RiscvCPU, env.mstatus));
-            tcg_gen_ori(s, st, st, (int64_t)RISCV_MSTATUS_FS);
-            tcg_gen_st64(s, st, TCG_ENV, offsetof(RiscvCPU, env.mstatus));
-        }
+        fpr_store(dc, insn->rd, v);
         return;
     }
     case RISCV_OP_FSW:
@@ -470,6 +691,9 @@ static void gen_fp(DisasContext *dc, const RiscvInsn *insn)
         return;
     }
     default: {
+        if (gen_fp_inline(dc, insn)) {
+            return;
+        }
         uint64_t packed = (uint64_t)insn->op | (uint64_t)insn->rd << 8 |
                           (uint64_t)insn->rs1 << 16 | (uint64_t)insn->rs2 << 24 |
                           (uint64_t)insn->rs3 << 32 | (uint64_t)insn->rm << 40;
@@ -575,7 +799,14 @@ static void gen_jalr(DisasContext *dc, const RiscvInsn *insn)
     }
     tcg_gen_mov(dc->s, dc->g->pc, target);
     gen_sync_counters(dc, 1);
-    tcg_gen_lookup_and_goto_ptr(dc->s);
+    /*
+     * The next block's flags are this block's: everything else that changes privilege,
+     * MPRV, satp or mstatus.FS (traps, xRET, CSR writes) ends its block without a jump
+     * cache lookup, except F/D instructions making FS Dirty.
+     */
+    bool flags_known = !dc->fp_seen || (dc->flags & RISCV_TB_FLAG_FS_DIRTY);
+    tcg_gen_lookup_and_goto_ptr(dc->s, target,
+                                flags_known ? dc->flags : TCG_LOOKUP_FLAGS_UNKNOWN);
     dc->ended = true;
 }
 
@@ -731,6 +962,7 @@ static void gen_insn(DisasContext *dc, const RiscvInsn *insn)
     } else if (insn->op >= RISCV_OP_LR_W && insn->op <= RISCV_OP_AMOMAXU_D) {
         gen_atomic(dc, insn);
     } else if (riscv_op_is_fp(insn->op)) {
+        dc->fp_seen = true;
         gen_fp(dc, insn);
     } else {
         gen_system(dc, insn);
@@ -872,7 +1104,8 @@ static void riscv_tcg_init_context(TCGContext *s, void *opaque)
     }
     g->pc = tcg_global_new(s, offsetof(RiscvCPU, env.pc), "pc");
     g->minstret = tcg_global_new(s, offsetof(RiscvCPU, env.minstret), "minstret");
-    g->mcycle = tcg_global_new(s, offsetof(RiscvCPU, env.mcycle), "mcycle");
+    tcg_global_set_observed(s, g->minstret); /* query-jit's instruction count */
+    tcg_global_set_observed(s, g->pc);       /* query-jit's pc */
     s->frontend_data = g;
 }
 
@@ -916,7 +1149,6 @@ static void riscv_tcg_restore_state(void *env, const uint64_t data[2])
 
     cpu->env.pc = data[0];
     cpu->env.minstret += data[1];
-    cpu->env.mcycle += data[1];
 }
 
 /*

@@ -55,6 +55,11 @@ typedef struct SlowPath {
     uint8_t nb_dirty;
     uint8_t dirty_reg[NB_HOST_REGS];
     int32_t dirty_off[NB_HOST_REGS];
+    /* fpop fallbacks (fp_fn set): every jump that leads here, the function, its argument */
+    const void *fp_fn;
+    uint64_t fp_arg;
+    uint8_t nb_fp_jcc;
+    size_t fp_jcc_at[6];
 } SlowPath;
 
 struct TCGBackendState {
@@ -1176,6 +1181,326 @@ static void emit_slow_path(TCGContext *s, SlowPath *sp)
     patch_rel32(code, emit_jmp32(code), sp->back_to);
 }
 
+/* ---- host floating point (fpop) ---- */
+
+bool tcg_host_has_fma(void)
+{
+    static int has = -1;
+
+    if (__atomic_load_n(&has, __ATOMIC_RELAXED) < 0) {
+        __builtin_cpu_init();
+        __atomic_store_n(&has, __builtin_cpu_supports("fma") ? 1 : 0, __ATOMIC_RELAXED);
+    }
+    return has == 1;
+}
+
+static void fp_jump_to_slow(TCGContext *s, SlowPath *sp, X86Cond cc)
+{
+    g_assert(sp->nb_fp_jcc < G_N_ELEMENTS(sp->fp_jcc_at));
+    sp->fp_jcc_at[sp->nb_fp_jcc++] = emit_jcc32(&s->be->code, cc);
+}
+
+/* Jumps to the fallback unless the float in `r` (binary64, or binary32 in the low half) is
+ * normal and finite: biased exponent in [1, max - 1]. Clobbers TMP and the flags. */
+static void fp_check_normal(TCGContext *s, SlowPath *sp, X86Reg r, bool dbl)
+{
+    X86Code *code = &s->be->code;
+
+    if (dbl) {
+        emit_lea(code, TCG_REG_TMP, r, r, 0, 0); /* drop the sign */
+        emit_shift_ri(code, SHIFT_SHR, TCG_REG_TMP, 53, false);
+        emit_alu_ri(code, ALU_SUB, TCG_REG_TMP, 1, true);
+        emit_alu_ri(code, ALU_CMP, TCG_REG_TMP, 0x7fd, true);
+    } else {
+        emit_mov_rr32(code, TCG_REG_TMP, r);
+        emit_shift_ri(code, SHIFT_SHL, TCG_REG_TMP, 1, true);
+        emit_shift_ri(code, SHIFT_SHR, TCG_REG_TMP, 24, true);
+        emit_alu_ri(code, ALU_SUB, TCG_REG_TMP, 1, true);
+        emit_alu_ri(code, ALU_CMP, TCG_REG_TMP, 0xfd, true);
+    }
+    fp_jump_to_slow(s, sp, X86_CC_A);
+}
+
+/* Sets the upper 32 bits of r (NaN-boxing a binary32 result). Clobbers TMP. */
+static void fp_box(TCGContext *s, X86Reg r)
+{
+    emit_movi(&s->be->code, TCG_REG_TMP, UINT64_C(0xffffffff00000000));
+    emit_alu_rr(&s->be->code, ALU_OR, r, TCG_REG_TMP, false);
+}
+
+/*
+ * With fflags.NX clear, a fast-path result is only good when exact (no flag at all). For
+ * the kinds that can tell cheaply (exact_capable()), generated code tests NX after the
+ * computation and, when it is clear, checks exactness here: xmm0 holds the result (the
+ * converted value for conversions to integer), rd the result bits, TMP the biased
+ * exponent - 1 left by fp_check_normal. Anything inexact goes to the fallback.
+ */
+static bool exact_capable(unsigned kind)
+{
+    return kind == TCG_FP_ADD || kind == TCG_FP_SUB ||
+           (kind == TCG_FP_MUL && tcg_host_has_fma()) || kind == TCG_FP_TO_I32 ||
+           kind == TCG_FP_TO_I64 || kind == TCG_FP_FROM_I32 || kind == TCG_FP_FROM_I64;
+}
+
+static void fp_check_exact(TCGContext *s, SlowPath *sp, unsigned kind, bool dbl, X86Reg rd,
+                           const X86Reg *in)
+{
+    X86Code *code = &s->be->code;
+    bool w32 = !dbl;
+    int sub = dbl ? OPC_SUBSD : OPC_SS(OPC_SUBSD), add = dbl ? OPC_ADDSD : OPC_SS(OPC_ADDSD);
+    int ucomi = dbl ? OPC_UCOMISD : OPC_SS(OPC_UCOMISD);
+
+    switch (kind) {
+    case TCG_FP_ADD:
+    case TCG_FP_SUB:
+        /* s = a + b is exact iff s - a == b and s - b == a (whichever operand is larger
+         * in magnitude, the subtraction of it from s is exact by Sterbenz's lemma, so an
+         * inexact s shows). a - b is a + (-b): s + b == a and a - s == b. */
+        emit_movq_xr(code, 2, in[0], w32);
+        emit_movq_xr(code, 3, in[1], w32);
+        emit_movq_xr(code, 4, rd, w32);
+        emit_modrm_rr(code, kind == TCG_FP_ADD ? sub : add, 4, kind == TCG_FP_ADD ? 2 : 3);
+        emit_modrm_rr(code, ucomi, 4, kind == TCG_FP_ADD ? 3 : 2);
+        fp_jump_to_slow(s, sp, X86_CC_NE);
+        if (kind == TCG_FP_ADD) {
+            emit_movq_xr(code, 4, rd, w32);
+            emit_modrm_rr(code, sub, 4, 3);
+        } else {
+            emit_movq_xr(code, 4, in[0], w32);
+            emit_movq_xr(code, 5, rd, w32);
+            emit_modrm_rr(code, sub, 4, 5);
+        }
+        emit_modrm_rr(code, ucomi, 4, kind == TCG_FP_ADD ? 2 : 3);
+        fp_jump_to_slow(s, sp, X86_CC_NE);
+        break;
+    case TCG_FP_MUL:
+        /* p = a * b is exact iff fma(a, b, -p) == 0, which is itself exact when p is far
+         * enough above the subnormal range (biased exponent >= 64, binary32: >= 32). */
+        emit_alu_ri(code, ALU_CMP, TCG_REG_TMP, dbl ? 63 : 31, true);
+        fp_jump_to_slow(s, sp, X86_CC_B);
+        emit_movq_xr(code, 2, in[0], w32);
+        emit_movq_xr(code, 3, in[1], w32);
+        emit_movq_xr(code, 4, rd, w32);
+        emit_fma231(code, 0xbb, dbl, 4, 2, 3); /* xmm4 = a * b - p */
+        emit_movq_rx(code, TCG_REG_TMP, 4, w32);
+        emit_shift_ri(code, SHIFT_SHL, TCG_REG_TMP, 1, w32); /* +-0: ZF */
+        fp_jump_to_slow(s, sp, X86_CC_NE);
+        break;
+    case TCG_FP_TO_I32:
+    case TCG_FP_TO_I64:
+        /* exact iff the integer converts back to the operand (|a| < 2^52 when it has a
+         * fraction, so the conversion back is exact) */
+        emit_modrm_rr(code, (dbl ? OPC_CVTSI2SD : OPC_SS(OPC_CVTSI2SD)) |
+                                (kind == TCG_FP_TO_I64 ? OPC_W : 0), 4, rd);
+        emit_modrm_rr(code, ucomi, 4, 0);
+        fp_jump_to_slow(s, sp, X86_CC_NE);
+        break;
+    case TCG_FP_FROM_I32:
+    case TCG_FP_FROM_I64:
+        /* exact iff the value converts back to the integer (a rounded-up INT64_MAX
+         * converts to the "indefinite" INT64_MIN, which differs) */
+        emit_modrm_rr(code, (dbl ? OPC_CVTTSD2SI : OPC_SS(OPC_CVTTSD2SI)) |
+                                (kind == TCG_FP_FROM_I64 ? OPC_W : 0), TCG_REG_TMP, 0);
+        emit_alu_rr(code, ALU_CMP, TCG_REG_TMP, in[0], kind == TCG_FP_FROM_I32);
+        fp_jump_to_slow(s, sp, X86_CC_NE);
+        break;
+    default:
+        g_assert_not_reached();
+    }
+}
+
+/* The NX test of an exact-capable kind: a jump over the exactness check when NX is set. */
+static size_t fp_skip_if_nx(TCGContext *s, TCGArg desc)
+{
+    emit_modrm_mem(&s->be->code, 0xf6, 0, TCG_REG_ENV, (int32_t)((desc >> 16) & 0xffffff));
+    emit8(&s->be->code, 1);
+    return emit_jcc8(&s->be->code, X86_CC_NE);
+}
+
+/*
+ * d = a <kind> b [c] with one SSE (or FMA3) instruction on xmm0..xmm2, under the guards of
+ * the descriptor; whatever the fast path cannot decide goes to the out-of-line fallback,
+ * which computes the exact result and flags from env (see TCGFpKind in tcg/tcg.h). The
+ * host MXCSR is the ABI default (round to nearest even, exceptions masked, no FTZ/DAZ);
+ * its sticky flags are never read.
+ */
+static void gen_fpop(TCGContext *s, TCGOp *op)
+{
+    X86Code *code = &s->be->code;
+    TCGArg desc = op->args[4];
+    unsigned kind = desc & TCG_FP_KIND_MASK;
+    bool dbl = desc & TCG_FP_DOUBLE;
+    bool w32 = !dbl;
+    bool fma = kind >= TCG_FP_MADD && kind <= TCG_FP_NMADD;
+    bool from_int = kind == TCG_FP_FROM_I32 || kind == TCG_FP_FROM_I64;
+    unsigned nin = (kind == TCG_FP_SQRT || from_int || kind == TCG_FP_TO_I32 ||
+                    kind == TCG_FP_TO_I64) ? 1 : fma ? 3 : 2;
+    X86Reg in[3] = {X86_NO_REG, X86_NO_REG, X86_NO_REG};
+    bool need_slow = !from_int || (desc & (TCG_FP_GUARD_SET | TCG_FP_GUARD_ZERO));
+    SlowPath *sp = NULL;
+
+    for (unsigned i = 0; i < nin; i++) {
+        in[i] = temp_load(s, arg_temp(s, op->args[1 + i]));
+    }
+    X86Reg rd = reg_alloc(s, ALL_ALLOCATABLE);
+    if (need_slow) {
+        sp = slow_path_new(s);
+        sp->val_reg = rd;
+        sp->fp_fn = (const void *)(uintptr_t)op->args[5];
+        sp->fp_arg = op->args[6];
+        slow_path_capture(s, sp, rd);
+    }
+    bool exact_path = (desc & TCG_FP_GUARD_SET) && exact_capable(kind);
+    if ((desc & TCG_FP_GUARD_SET) && !exact_path) {
+        emit_modrm_mem(code, 0xf6, 0, TCG_REG_ENV, (int32_t)((desc >> 16) & 0xffffff));
+        emit8(code, 1); /* test byte [env + off], 1 */
+        fp_jump_to_slow(s, sp, X86_CC_E);
+    }
+    if (desc & TCG_FP_GUARD_ZERO) {
+        emit_modrm_mem(code, 0x80, ALU_CMP, TCG_REG_ENV, (int32_t)((desc >> 40) & 0xffffff));
+        emit8(code, 0); /* cmp byte [env + off], 0 */
+        fp_jump_to_slow(s, sp, X86_CC_NE);
+    }
+    if (!dbl && !from_int) {
+        /* binary32 operands must be NaN-boxed: all their upper halves ones */
+        emit_mov_rr(code, TCG_REG_TMP, in[0]);
+        for (unsigned i = 1; i < nin; i++) {
+            emit_alu_rr(code, ALU_AND, TCG_REG_TMP, in[i], false);
+        }
+        emit_shift_ri(code, SHIFT_SHR, TCG_REG_TMP, 32, false);
+        emit_alu_ri(code, ALU_CMP, TCG_REG_TMP, -1, true);
+        fp_jump_to_slow(s, sp, X86_CC_NE);
+    }
+
+    switch (kind) {
+    case TCG_FP_ADD:
+    case TCG_FP_SUB:
+    case TCG_FP_MUL:
+    case TCG_FP_DIV:
+    case TCG_FP_SQRT: {
+        static const int opc[] = {OPC_ADDSD, OPC_SUBSD, OPC_MULSD, OPC_DIVSD, OPC_SQRTSD};
+        emit_movq_xr(code, 0, in[0], w32);
+        if (kind == TCG_FP_SQRT) {
+            emit_modrm_rr(code, dbl ? opc[kind] : OPC_SS(opc[kind]), 0, 0);
+        } else {
+            emit_movq_xr(code, 1, in[1], w32);
+            emit_modrm_rr(code, dbl ? opc[kind] : OPC_SS(opc[kind]), 0, 1);
+        }
+        emit_movq_rx(code, rd, 0, w32);
+        fp_check_normal(s, sp, rd, dbl);
+        if (exact_path) {
+            size_t skip = fp_skip_if_nx(s, desc);
+            fp_check_exact(s, sp, kind, dbl, rd, in);
+            patch_rel8_here(code, skip);
+        }
+        break;
+    }
+    case TCG_FP_MADD:
+    case TCG_FP_MSUB:
+    case TCG_FP_NMSUB:
+    case TCG_FP_NMADD: {
+        /* vfmadd: a*b+c, vfmsub: a*b-c, vfnmadd: -(a*b)+c, vfnmsub: -(a*b)-c */
+        static const uint8_t vop[] = {0xb9, 0xbb, 0xbd, 0xbf};
+        emit_movq_xr(code, 0, in[2], w32);
+        emit_movq_xr(code, 1, in[0], w32);
+        emit_movq_xr(code, 2, in[1], w32);
+        emit_fma231(code, vop[kind - TCG_FP_MADD], dbl, 0, 1, 2);
+        emit_movq_rx(code, rd, 0, w32);
+        fp_check_normal(s, sp, rd, dbl);
+        break;
+    }
+    case TCG_FP_EQ:
+    case TCG_FP_LT:
+    case TCG_FP_LE: {
+        static const X86Cond cc[] = {X86_CC_E, X86_CC_B, X86_CC_BE};
+        emit_movq_xr(code, 0, in[0], w32);
+        emit_movq_xr(code, 1, in[1], w32);
+        emit_modrm_rr(code, dbl ? OPC_UCOMISD : OPC_SS(OPC_UCOMISD), 0, 1);
+        fp_jump_to_slow(s, sp, X86_CC_P); /* unordered: a NaN operand */
+        emit_setcc(code, cc[kind - TCG_FP_EQ], rd);
+        emit_ext(code, OPC_MOVZBL, rd, rd);
+        break;
+    }
+    case TCG_FP_TO_I32:
+    case TCG_FP_TO_I64: {
+        int opc = (desc & TCG_FP_TRUNC) ? OPC_CVTTSD2SI : OPC_CVTSD2SI;
+        bool to64 = kind == TCG_FP_TO_I64;
+        emit_movq_xr(code, 0, in[0], w32);
+        emit_modrm_rr(code, (dbl ? opc : OPC_SS(opc)) | (to64 ? OPC_W : 0), rd, 0);
+        /* The "integer indefinite" MIN result (NaN, out of range, or MIN itself): only
+         * x - 1 overflows for x = MIN. */
+        emit_alu_ri(code, ALU_CMP, rd, 1, !to64);
+        fp_jump_to_slow(s, sp, X86_CC_O);
+        if (exact_path) {
+            size_t skip = fp_skip_if_nx(s, desc);
+            fp_check_exact(s, sp, kind, dbl, rd, in);
+            patch_rel8_here(code, skip);
+        }
+        if (!to64) {
+            emit_ext(code, OPC_MOVSLQ, rd, rd);
+        }
+        break;
+    }
+    case TCG_FP_FROM_I32:
+    case TCG_FP_FROM_I64:
+        emit_modrm_rr(code, (dbl ? OPC_CVTSI2SD : OPC_SS(OPC_CVTSI2SD)) |
+                                (kind == TCG_FP_FROM_I64 ? OPC_W : 0), 0, in[0]);
+        emit_movq_rx(code, rd, 0, w32);
+        if (exact_path) {
+            size_t skip = fp_skip_if_nx(s, desc);
+            fp_check_exact(s, sp, kind, dbl, rd, in);
+            patch_rel8_here(code, skip);
+        }
+        break;
+    default:
+        g_assert_not_reached();
+    }
+    if (!dbl && kind != TCG_FP_EQ && kind != TCG_FP_LT && kind != TCG_FP_LE &&
+        kind != TCG_FP_TO_I32 && kind != TCG_FP_TO_I64) {
+        fp_box(s, rd);
+    }
+    if (sp) {
+        sp->back_to = code->pos;
+    }
+    set_output(s, arg_temp(s, op->args[0]), rd);
+}
+
+static void emit_fp_slow_path(TCGContext *s, SlowPath *sp)
+{
+    X86Code *code = &s->be->code;
+    X86Reg saved[NB_HOST_REGS];
+    unsigned nb_saved = 0;
+
+    for (unsigned i = 0; i < sp->nb_fp_jcc; i++) {
+        patch_rel32(code, sp->fp_jcc_at[i], code->pos);
+    }
+    for (unsigned i = 0; i < sp->nb_dirty; i++) {
+        emit_st64(code, sp->dirty_reg[i], TCG_REG_ENV, sp->dirty_off[i]);
+    }
+    for (unsigned r = 0; r < NB_HOST_REGS; r++) {
+        if (sp->save_regs & REG_BIT(r)) {
+            saved[nb_saved++] = (X86Reg)r;
+            emit_push(code, (X86Reg)r);
+        }
+    }
+    if (nb_saved & 1) {
+        emit_alu_ri(code, ALU_SUB, RSP, 8, false);
+    }
+    emit_mov_rr(code, RDI, TCG_REG_ENV);
+    emit_movi(code, RSI, sp->fp_arg);
+    size_t disp_at = emit_modrm_rip(code, OPC_LEA | OPC_W, RDX);
+    patch_rel32(code, disp_at, sp->back_to);
+    emit_call_abs(code, sp->fp_fn);
+    emit_mov_rr(code, sp->val_reg, RAX);
+    if (nb_saved & 1) {
+        emit_alu_ri(code, ALU_ADD, RSP, 8, false);
+    }
+    while (nb_saved) {
+        emit_pop(code, saved[--nb_saved]);
+    }
+    patch_rel32(code, emit_jmp32(code), sp->back_to);
+}
+
 /* ---- calls ---- */
 
 static void gen_call(TCGContext *s, TCGOp *op)
@@ -1272,9 +1597,22 @@ static void gen_loop_back(TCGContext *s, unsigned slot, TCGCodeGenOut *out)
     TCGBackendState *be = s->be;
     X86Code *code = &be->code;
 
-    /* env stays current at every iteration (other threads read it, e.g. minstret for
-     * query-jit); what the loop saves is reloading the loop globals. */
-    sync_globals(s, true);
+    /* Dirty globals go back to env, except the loop globals: they stay in their registers
+     * (not stored) until the loop leaves, unless other threads read them (observed,
+     * e.g. minstret for query-jit). */
+    for (unsigned r = 0; r < NB_HOST_REGS; r++) {
+        uint32_t id = be->reg_to_temp[r];
+        if (!id || (s->temps[id].kind != TCG_TEMP_GLOBAL && s->temps[id].kind != TCG_TEMP_LOCAL)) {
+            continue;
+        }
+        bool keep = false;
+        for (unsigned k = 0; k < be->nb_loop; k++) {
+            keep |= be->loop_gid[k] == id && !s->temps[id].observed;
+        }
+        if (!keep) {
+            temp_store(s, &s->temps[id]);
+        }
+    }
     for (unsigned k = 0; k < be->nb_loop; k++) {
         TCGTemp *g = &s->temps[be->loop_gid[k]];
         X86Reg h = loop_regs[k];
@@ -1297,7 +1635,8 @@ static void gen_loop_back(TCGContext *s, unsigned slot, TCGCodeGenOut *out)
     }
     emit_alu_mi(code, ALU_CMP, TCG_REG_ENV,
                 be->common_off + (int32_t)offsetof(TCGCPUCommon, exit_request), 0, true);
-    /* To the block's exit-request path (patched at the end): env is current here. */
+    /* To the block's exit-request path through a stub that stores the loop globals
+     * (patched at the end). */
     be->loop_exit_at[slot] = emit_jcc32(code, X86_CC_NE);
     while ((code->pos + 1) % 4) {
         emit_nops(code, 1);
@@ -1342,13 +1681,55 @@ static void gen_exit_tb(TCGContext *s, TCGOp *op)
     emit_exit(s, s->be->tb_exit_value | (uintptr_t)op->args[0]);
 }
 
-static void gen_lookup_and_goto_ptr(TCGContext *s)
+/*
+ * An indirect jump. With the flags known at translation time, the jump cache is probed
+ * here: the entry for the target pc is taken when it is a valid block of that pc and those
+ * flags (the same test as tcg_helper_lookup_tb_ptr). Anything else, and unknown flags,
+ * goes to the helper, which asks the front end for the flags.
+ */
+static void gen_lookup_and_goto_ptr(TCGContext *s, TCGOp *op)
 {
-    X86Code *code = &s->be->code;
+    TCGBackendState *be = s->be;
+    X86Code *code = &be->code;
+    uint64_t flags = op->args[1];
+    size_t miss[4];
+    unsigned nb_miss = 0;
 
-    sync_globals(s, false);
-    emit_lea(code, RDI, TCG_REG_ENV, X86_NO_REG, 0, s->be->common_off);
-    emit_call_abs(code, s->be->rt->lookup_tb_ptr);
+    if (flags != TCG_LOOKUP_FLAGS_UNKNOWN) {
+        /* The block ends here: every register but env and the pc is free to clobber. */
+        X86Reg pc = temp_load(s, arg_temp(s, op->args[0]));
+        X86Reg tb = pc == RAX ? RCX : RAX;
+
+        sync_globals(s, false);
+        /* tb = jmp_cache[((pc >> 1) ^ (pc >> (1 + BITS))) & (SIZE - 1)] */
+        emit_mov_rr(code, tb, pc);
+        emit_shift_ri(code, SHIFT_SHR, tb, 1, false);
+        emit_mov_rr(code, TCG_REG_TMP, pc);
+        emit_shift_ri(code, SHIFT_SHR, TCG_REG_TMP, 1 + TCG_JMP_CACHE_BITS, false);
+        emit_alu_rr(code, ALU_XOR, tb, TCG_REG_TMP, true);
+        emit_alu_ri(code, ALU_AND, tb, TCG_JMP_CACHE_SIZE - 1, true);
+        emit_modrm_sib(code, OPC_MOV_LOAD | OPC_W, tb, TCG_REG_ENV, tb, 3,
+                       be->common_off + (int32_t)offsetof(TCGCPUCommon, jmp_cache));
+        emit_test_rr(code, tb, tb, false);
+        miss[nb_miss++] = emit_jcc8(code, X86_CC_E);
+        emit_alu_rm(code, ALU_CMP, pc, tb, (int32_t)offsetof(TranslationBlock, pc));
+        miss[nb_miss++] = emit_jcc8(code, X86_CC_NE);
+        emit_alu_mi(code, ALU_CMP, tb, (int32_t)offsetof(TranslationBlock, flags),
+                    (int32_t)(uint32_t)flags, true);
+        miss[nb_miss++] = emit_jcc8(code, X86_CC_NE);
+        /* An entry stored by the loop may have been invalidated since (tb_find races with
+         * tcg_tb_invalidate_phys_range on another thread). */
+        emit_cmp_m8i(code, tb, (int32_t)offsetof(TranslationBlock, invalid), 0);
+        miss[nb_miss++] = emit_jcc8(code, X86_CC_NE);
+        emit_jmp_m(code, tb, (int32_t)offsetof(TranslationBlock, tc_ptr));
+        for (unsigned i = 0; i < nb_miss; i++) {
+            patch_rel8_here(code, miss[i]);
+        }
+    } else {
+        sync_globals(s, false);
+    }
+    emit_lea(code, RDI, TCG_REG_ENV, X86_NO_REG, 0, be->common_off);
+    emit_call_abs(code, be->rt->lookup_tb_ptr);
     emit_jmp_r(code, RAX);
 }
 
@@ -1474,6 +1855,9 @@ static void gen_op(TCGContext *s, TCGOp *op, TCGCodeGenOut *out)
     case INDEX_op_call:
         gen_call(s, op);
         break;
+    case INDEX_op_fpop:
+        gen_fpop(s, op);
+        break;
     case INDEX_op_goto_tb:
         gen_goto_tb(s, op, out);
         break;
@@ -1481,7 +1865,7 @@ static void gen_op(TCGContext *s, TCGOp *op, TCGCodeGenOut *out)
         gen_exit_tb(s, op);
         break;
     case INDEX_op_lookup_and_goto_ptr:
-        gen_lookup_and_goto_ptr(s);
+        gen_lookup_and_goto_ptr(s, op);
         break;
     case TCG_OPCODE_COUNT:
         g_assert_not_reached();
@@ -1502,6 +1886,8 @@ static void loop_prepare(TCGContext *s, uint64_t pc)
     bool *placed = g_new0(bool, s->nb_labels + 1);
     uint32_t *uses = g_new0(uint32_t, s->nb_globals + 1);
     bool *written = g_new0(bool, s->nb_globals + 1);
+    bool *body_written = g_new0(bool, s->nb_globals + 1); /* before the first goto_tb */
+    bool in_body = true;
 
     if (be->label_cap < s->nb_labels) {
         be->label_cap = s->nb_labels;
@@ -1529,6 +1915,7 @@ static void loop_prepare(TCGContext *s, uint64_t pc)
         for (unsigned k = 0; k < no; k++) {
             if (op->args[k] < s->nb_globals) {
                 written[op->args[k]] = true;
+                body_written[op->args[k]] |= in_body;
             }
         }
         switch (op->opc) {
@@ -1553,6 +1940,7 @@ static void loop_prepare(TCGContext *s, uint64_t pc)
             break;
         case INDEX_op_goto_tb: {
             unsigned slot = (unsigned)op->args[0];
+            in_body = false;
             for (uint32_t j = i + 1; j < s->nb_ops && s->ops[j].opc != INDEX_op_exit_tb; j++) {
                 const TCGOp *m = &s->ops[j];
                 if (m->opc == INDEX_op_mov && slot < 2 &&
@@ -1594,11 +1982,20 @@ static void loop_prepare(TCGContext *s, uint64_t pc)
             }
             be->loop_gid[be->nb_loop++] = best;
             uses[best] = 0;
+            body_written[best] = false;
+        }
+        /* Then globals the loop body writes: their stores wait for the loop's exit. */
+        for (uint32_t id = 0; id < s->nb_globals && be->nb_loop < LOOP_MAX_GLOBALS; id++) {
+            if (body_written[id] && s->temps[id].kind == TCG_TEMP_GLOBAL &&
+                !s->temps[id].observed) {
+                be->loop_gid[be->nb_loop++] = id;
+            }
         }
     }
     g_free(refs);
     g_free(placed);
     g_free(written);
+    g_free(body_written);
     g_free(uses);
 }
 
@@ -1669,7 +2066,7 @@ int tcg_backend_gen_code(TCGContext *s, uint8_t *code_rw, const uint8_t *code_rx
             emit_ld64(code, loop_regs[k], TCG_REG_ENV, g->mem_offset);
             g->val_type = TEMP_VAL_REG;
             g->reg = loop_regs[k];
-            g->mem_coherent = 1; /* the back edge writes them back too */
+            g->mem_coherent = g->observed; /* the back edge stores only those */
             be->reg_to_temp[loop_regs[k]] = be->loop_gid[k];
         }
         be->loop_head = code->pos;
@@ -1692,14 +2089,24 @@ int tcg_backend_gen_code(TCGContext *s, uint8_t *code_rw, const uint8_t *code_rx
         if (code->pos + OP_MARGIN > be->cap) {
             return -1;
         }
-        emit_slow_path(s, &be->slow[i]);
-    }
-    patch_rel32(code, exit_req_at, code->pos);
-    for (unsigned k = 0; k < 2; k++) {
-        if (be->loop_exit_at[k]) {
-            patch_rel32(code, be->loop_exit_at[k], code->pos);
+        if (be->slow[i].fp_fn) {
+            emit_fp_slow_path(s, &be->slow[i]);
+        } else {
+            emit_slow_path(s, &be->slow[i]);
         }
     }
+    if (be->loop_exit_at[0] || be->loop_exit_at[1]) {
+        /* A back edge that sees an exit request: env gets the loop globals first. */
+        for (unsigned k = 0; k < 2; k++) {
+            if (be->loop_exit_at[k]) {
+                patch_rel32(code, be->loop_exit_at[k], code->pos);
+            }
+        }
+        for (unsigned k = 0; k < be->nb_loop; k++) {
+            emit_st64(code, loop_regs[k], TCG_REG_ENV, s->temps[be->loop_gid[k]].mem_offset);
+        }
+    }
+    patch_rel32(code, exit_req_at, code->pos);
     emit_exit(s, tb_exit_value | TCG_EXIT_REQUESTED);
     if (code->pos > UINT16_MAX) {
         return -1; /* goto_tb offsets are 16-bit */

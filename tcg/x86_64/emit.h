@@ -42,6 +42,8 @@ typedef enum X86Unary {
 #define OPC_W 0x1000      /* REX.W: 64-bit operand */
 #define OPC_66 0x2000     /* operand-size prefix: 16-bit */
 #define OPC_BYTE 0x4000   /* byte register operand: SPL..DIL need a REX prefix */
+#define OPC_F2 0x10000    /* mandatory prefix of scalar-double SSE instructions */
+#define OPC_F3 0x20000    /* mandatory prefix of scalar-single SSE instructions */
 
 #define OPC_MOV_LOAD 0x8b
 #define OPC_MOV_STORE 0x89
@@ -95,6 +97,12 @@ static inline void emit_opc(X86Code *c, int opc, int r, int x, int b)
 
     if (opc & OPC_66) {
         emit8(c, 0x66);
+    }
+    if (opc & OPC_F2) {
+        emit8(c, 0xf2);
+    }
+    if (opc & OPC_F3) {
+        emit8(c, 0xf3);
     }
     if (opc & OPC_W) {
         rex |= 8;
@@ -332,6 +340,44 @@ static inline void emit_cmov(X86Code *c, X86Cond cc, X86Reg d, X86Reg s)
     emit_modrm_rr(c, (OPC_CMOV + cc) | OPC_W, d, s);
 }
 
+/* ---- SSE scalar floating point (xmm registers are numbered 0..15 like X86Reg) ---- */
+#define OPC_MOVQ_XR (0x6e | OPC_0F | OPC_66 | OPC_W) /* movq xmm, r64 (OPC_W off: movd) */
+#define OPC_MOVQ_RX (0x7e | OPC_0F | OPC_66 | OPC_W) /* movq r64, xmm: reg field is the xmm */
+#define OPC_SQRTSD (0x51 | OPC_0F | OPC_F2)
+#define OPC_ADDSD (0x58 | OPC_0F | OPC_F2)
+#define OPC_MULSD (0x59 | OPC_0F | OPC_F2)
+#define OPC_SUBSD (0x5c | OPC_0F | OPC_F2)
+#define OPC_DIVSD (0x5e | OPC_0F | OPC_F2)
+#define OPC_UCOMISD (0x2e | OPC_0F | OPC_66)
+#define OPC_CVTSI2SD (0x2a | OPC_0F | OPC_F2)  /* xmm, r32 (OPC_W: r64) */
+#define OPC_CVTTSD2SI (0x2c | OPC_0F | OPC_F2) /* r32, xmm (OPC_W: r64), truncating */
+#define OPC_CVTSD2SI (0x2d | OPC_0F | OPC_F2)  /* r32, xmm (OPC_W: r64), MXCSR rounding */
+/* The single-precision form of a scalar-double opcode above (F2 -> F3, 66 -> none). */
+#define OPC_SS(opc) (((opc) & OPC_F2) ? (((opc) & ~OPC_F2) | OPC_F3) : ((opc) & ~OPC_66))
+
+/* xmm = r (64 bits, or the low 32 with w32) */
+static inline void emit_movq_xr(X86Code *c, int xmm, X86Reg r, bool w32)
+{
+    emit_modrm_rr(c, w32 ? OPC_MOVQ_XR & ~OPC_W : OPC_MOVQ_XR, xmm, r);
+}
+
+/* r = xmm (64 bits, or the low 32 zero-extended with w32) */
+static inline void emit_movq_rx(X86Code *c, X86Reg r, int xmm, bool w32)
+{
+    emit_modrm_rr(c, w32 ? OPC_MOVQ_RX & ~OPC_W : OPC_MOVQ_RX, xmm, r);
+}
+
+/* FMA3 (VEX.128.66.0F38 W1 for double, W0 for single) 231 form: x0 = x1 * x2 +- x0;
+ * opcode 0xb9 vfmadd, 0xbb vfmsub, 0xbd vfnmadd, 0xbf vfnmsub. */
+static inline void emit_fma231(X86Code *c, uint8_t opcode, bool dbl, int x0, int x1, int x2)
+{
+    emit8(c, 0xc4);
+    emit8(c, (uint8_t)(0xe2 & ~((x0 & 8) << 4) & ~((x2 & 8) << 2))); /* ~R ~X ~B, map 0F38 */
+    emit8(c, (uint8_t)((dbl ? 0x80 : 0) | ((~x1 & 15) << 3) | 0x01));  /* W, ~vvvv, L0, 66 */
+    emit8(c, opcode);
+    emit8(c, (uint8_t)(0xc0 | (x0 & 7) << 3 | (x2 & 7)));
+}
+
 /* ---- control flow ---- */
 /* Jumps with a rel32 to be patched: returns the offset of the rel32 field. */
 static inline size_t emit_jcc32(X86Code *c, X86Cond cc)
@@ -386,6 +432,19 @@ static inline void emit_call_r(X86Code *c, X86Reg r)
 static inline void emit_jmp_r(X86Code *c, X86Reg r)
 {
     emit_modrm_rr(c, 0xff, 4, r);
+}
+
+/* jmp qword [base + disp] */
+static inline void emit_jmp_m(X86Code *c, X86Reg base, int32_t disp)
+{
+    emit_modrm_mem(c, 0xff, 4, base, disp);
+}
+
+/* cmp byte [base + disp], imm8 */
+static inline void emit_cmp_m8i(X86Code *c, X86Reg base, int32_t disp, uint8_t imm)
+{
+    emit_modrm_mem(c, 0x80, ALU_CMP, base, disp);
+    emit8(c, imm);
 }
 
 static inline void emit_push(X86Code *c, X86Reg r)

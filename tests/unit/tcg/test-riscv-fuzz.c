@@ -618,7 +618,7 @@ static bool compare(const Fuzz *f, guint32 seed)
     }
     CMP(pc, "pc");
     CMP(minstret, "minstret");
-    CMP(mcycle, "mcycle");
+    CMP(mcycle_offset, "mcycle - minstret");
     CMP(mepc, "mepc");
     CMP(mcause, "mcause");
     CMP(mtval, "mtval");
@@ -694,6 +694,13 @@ static void run_case(Fuzz *f, guint32 seed)
             UINT64_C(0x7ff0000000000000), UINT64_C(0x3ff0000000000000),
             UINT64_C(0x0000000000000001), UINT64_C(0x7fefffffffffffff),
             UINT64_C(0x8000000000000000), UINT64_C(0x43e0000000000000),
+            /* exact and barely inexact results: small integers, halves, 2^52 + 1, 2^53,
+             * the int32 limits (the JIT's exactness checks when NX is clear) */
+            UINT64_C(0x4008000000000000), UINT64_C(0xbfe0000000000000),
+            UINT64_C(0x4330000000000001), UINT64_C(0x4340000000000000),
+            UINT64_C(0xc1e0000000000000), UINT64_C(0x41dfffffffc00000),
+            UINT64_C(0xffffffff40400000), UINT64_C(0xffffffffbf000000),
+            UINT64_C(0xffffffff4b000001), UINT64_C(0xffffffff4b800000),
         };
         unsigned pick = rnd(f, 4);
         f->fregs[i] = pick == 0   ? edges[rnd(f, G_N_ELEMENTS(edges))]
@@ -704,7 +711,8 @@ static void run_case(Fuzz *f, guint32 seed)
     f->fs = rnd(f, 8) == 0 ? 0 : 1 + rnd(f, 3);
     for (unsigned i = 0; i < 32; i++) {
         static const uint64_t edges[] = {0, 1, UINT64_MAX, INT64_MIN, INT64_MAX, 0x80000000,
-                                         0xffffffff, 0x7fffffff};
+                                         0xffffffff, 0x7fffffff, 3, (uint64_t)-5,
+                                         (UINT64_C(1) << 53) + 1, UINT64_C(1) << 24 | 1};
         regs[i] = rnd(f, 3) == 0 ? edges[rnd(f, G_N_ELEMENTS(edges))]
                                  : (uint64_t)g_rand_int(f->rand) << 32 | g_rand_int(f->rand);
     }

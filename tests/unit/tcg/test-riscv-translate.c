@@ -16,10 +16,10 @@ typedef struct Fixture {
     RiscvCPU cpu;
     uint8_t ram[RAM_SIZE];
     TCGContext *s;
-    const TCGv *x; /* the front end's globals, x[1..31], then pc, minstret, mcycle */
+    const TCGv *x; /* the front end's globals, x[1..31], then pc, minstret */
 } Fixture;
 
-/* Layout of the front end's globals: it declares x1..x31, pc, minstret, mcycle in order,
+/* Layout of the front end's globals: it declares x1..x31, pc, minstret in order,
  * right after the env temp. */
 static uint32_t global_id(Fixture *f, const char *name)
 {
@@ -121,7 +121,7 @@ static void test_alu_and_branch(Fixture *f, gconstpointer data)
     const uint32_t code[] = {0x00558513, 0x00b50463};
     static const int expect[] = {
         INDEX_op_insn_start, INDEX_op_add,                       /* addi */
-        INDEX_op_insn_start, INDEX_op_add,   INDEX_op_add,       /* counters += 2 */
+        INDEX_op_insn_start, INDEX_op_add,                       /* minstret += 2 */
         INDEX_op_brcond,                                         /* beq */
         INDEX_op_goto_tb,    INDEX_op_mov,   INDEX_op_exit_tb,   /* fall through */
         INDEX_op_set_label,  INDEX_op_goto_tb, INDEX_op_mov, INDEX_op_exit_tb, /* taken */
@@ -448,27 +448,36 @@ static void test_data_mmu_index(Fixture *f, gconstpointer data)
                      RISCV_PRIV_U);
 }
 
-/* F/D: illegal with FS = Off; loads inline (marking FS Dirty unless it is); arithmetic is
- * one helper call that does not end the block. */
+/* F/D: illegal with FS = Off; loads inline (marking FS Dirty unless it is); arithmetic in
+ * round-to-nearest is an fpop guarded by fflags.NX (dynamic rounding also by frm), the
+ * rest one helper call; neither ends the block. */
 static void test_fp(Fixture *f, gconstpointer data)
 {
     const uint32_t base = RISCV_PRIV_M | RISCV_PRIV_M << RISCV_TB_FLAGS_DATA_SHIFT |
                           TCG_TB_FLAG_PHYS;
     const uint32_t code[] = {0x0005b087 /* fld f1, 0(a1) */, 0x022080d3 /* fadd.d f1, f1, f2 */,
+                             0x2a2080d3 /* fmin.d f1, f1, f2 */, 0x0220f0d3 /* fadd.d, dyn */,
                              0x00150513};
 
-    put(f, RAM_BASE, code, 3);
+    put(f, RAM_BASE, code, 5);
     g_assert_cmpuint(translate_flags(f, RAM_BASE, 64, base), ==, 4);
     g_assert_cmpuint(last_op(f)->opc, ==, INDEX_op_exit_tb); /* raised */
     g_assert_cmpuint(count_op(f, INDEX_op_qemu_ld), ==, 0);
 
-    g_assert_cmpuint(translate_flags(f, RAM_BASE, 3, base | RISCV_TB_FLAG_FS_ON), ==, 12);
+    g_assert_cmpuint(translate_flags(f, RAM_BASE, 5, base | RISCV_TB_FLAG_FS_ON), ==, 20);
     g_assert_cmpuint(count_op(f, INDEX_op_qemu_ld), ==, 1);
     g_assert_cmpuint(count_op(f, INDEX_op_call), ==, 1);
-    g_assert_cmpuint(count_op(f, INDEX_op_st64), ==, 2); /* f1, mstatus */
+    g_assert_cmpuint(count_op(f, INDEX_op_fpop), ==, 2);
+    TCGArg rne = nth_op(f, INDEX_op_fpop, 0)->args[4], dyn = nth_op(f, INDEX_op_fpop, 1)->args[4];
+    g_assert_cmpuint(rne & TCG_FP_KIND_MASK, ==, TCG_FP_ADD);
+    g_assert_true(rne & TCG_FP_DOUBLE);
+    g_assert_true(rne & TCG_FP_GUARD_SET);
+    g_assert_false(rne & TCG_FP_GUARD_ZERO);
+    g_assert_true(dyn & TCG_FP_GUARD_ZERO);
+    g_assert_cmpuint(count_op(f, INDEX_op_st64), ==, 6); /* f1 and mstatus by fld and fadds */
 
-    translate_flags(f, RAM_BASE, 3, base | RISCV_TB_FLAG_FS_ON | RISCV_TB_FLAG_FS_DIRTY);
-    g_assert_cmpuint(count_op(f, INDEX_op_st64), ==, 1); /* f1 only */
+    translate_flags(f, RAM_BASE, 5, base | RISCV_TB_FLAG_FS_ON | RISCV_TB_FLAG_FS_DIRTY);
+    g_assert_cmpuint(count_op(f, INDEX_op_st64), ==, 3); /* f1 only */
 }
 
 static void test_compressed(Fixture *f, gconstpointer data)

@@ -642,14 +642,17 @@ static void test_goto_tb_chain(Fixture *f, gconstpointer data)
     g_assert_cmpuint(st.invalidations, ==, 1);
 }
 
+/* data: the flags the jump passes (a pointer to them), or NULL for unknown flags. */
 static void test_lookup_and_goto_ptr(Fixture *f, gconstpointer data)
 {
     TCGContext *s = f->s;
+    const uint64_t *flags = data;
+    TranslationBlock **slot = &f->cpu->common.jmp_cache[tcg_jmp_cache_hash(0x5000)];
 
     tcg_func_start(s);
     tcg_gen_addi(s, f->r[0], f->r[0], 1);
     tcg_gen_mov(s, f->pc, f->r[1]); /* indirect jump target */
-    tcg_gen_lookup_and_goto_ptr(s);
+    tcg_gen_lookup_and_goto_ptr(s, f->pc, flags ? *flags : TCG_LOOKUP_FLAGS_UNKNOWN);
     TranslationBlock *a = compile_at(f, 0x1000);
 
     tcg_func_start(s);
@@ -661,12 +664,43 @@ static void test_lookup_and_goto_ptr(Fixture *f, gconstpointer data)
     /* Not in the jump cache: back to the loop with 0. */
     g_assert_cmpuint(run(f, a), ==, 0);
     g_assert_cmpuint(f->cpu->regs[2], ==, 0);
-    f->cpu->common.jmp_cache[tcg_jmp_cache_hash(0x5000)] = b;
+    g_assert_cmpuint(f->cpu->pc, ==, 0x5000);
+    *slot = b;
     uintptr_t ret = run(f, a);
     g_assert_true((ret & ~(uintptr_t)3) == (uintptr_t)b);
     g_assert_cmpuint(f->cpu->regs[0], ==, 2);
     g_assert_cmpuint(f->cpu->regs[2], ==, 100);
+
+    /* Another pc with the same slot: the entry is not taken. */
+    uint64_t alias = 0x5000 + (UINT64_C(1) << (1 + 2 * TCG_JMP_CACHE_BITS));
+    g_assert_cmpuint(tcg_jmp_cache_hash(alias), ==, tcg_jmp_cache_hash(0x5000));
+    f->cpu->regs[1] = alias;
+    g_assert_cmpuint(run(f, a), ==, 0);
+    g_assert_cmpuint(f->cpu->regs[2], ==, 100);
+    g_assert_cmpuint(f->cpu->common.stats.jc_misses, ==, 2);
+
+    /* A block of the same pc with other flags is not taken either. */
+    tcg_func_start(s);
+    tcg_gen_addi(s, f->r[2], f->r[2], 1000);
+    tcg_gen_exit_tb(s, TCG_EXIT_NOCHAIN);
+    TranslationBlock *c = tcg_tb_compile(s, 0x5000, 0x5000, UINT64_MAX, 1, 4);
+    g_assert_nonnull(c);
+    *slot = c;
+    f->cpu->regs[1] = 0x5000;
+    g_assert_cmpuint(run(f, a), ==, 0);
+    g_assert_cmpuint(f->cpu->regs[2], ==, 100);
+
+    /* Nor an invalidated block left in the slot (the loop may store one it found just
+     * before another thread invalidated it). */
+    tcg_tb_invalidate_phys_range(f->jit, 0x5000, 0x5004);
+    g_assert_true(b->invalid);
+    *slot = b;
+    g_assert_cmpuint(run(f, a), ==, 0);
+    g_assert_cmpuint(f->cpu->regs[2], ==, 100);
+    g_assert_cmpuint(f->cpu->regs[0], ==, 5);
 }
+
+static const uint64_t fake_flags = TCG_TB_FLAG_PHYS;
 
 int main(int argc, char **argv)
 {
@@ -684,6 +718,9 @@ int main(int argc, char **argv)
     ADD("/tcg/backend/spills", test_spills, "noopt");
     ADD("/tcg/backend/qemu-ld-st", test_qemu_ld_st, "noopt");
     ADD("/tcg/backend/goto-tb-chain", test_goto_tb_chain, "noopt");
-    ADD("/tcg/backend/lookup-and-goto-ptr", test_lookup_and_goto_ptr, "noopt");
+    g_test_add("/tcg/backend/lookup-and-goto-ptr/inline", Fixture, &fake_flags, fixture_setup,
+               test_lookup_and_goto_ptr, fixture_teardown);
+    g_test_add("/tcg/backend/lookup-and-goto-ptr/helper", Fixture, NULL, fixture_setup,
+               test_lookup_and_goto_ptr, fixture_teardown);
     return g_test_run();
 }

@@ -22,6 +22,8 @@ enum {
     OP_JR = 5,    /* pc = rs */
     OP_HALT = 6,  /* stop the loop */
     OP_ECALL = 7, /* trap to tvec (raised by a helper) */
+    OP_MODE = 8,  /* mode = imm; ends the block (the mode is part of the TB flags) */
+    OP_JRU = 9,   /* pc = rs, looked up with flags unknown at translation time */
 };
 
 #define RAM_BASE UINT64_C(0x10000)
@@ -31,6 +33,7 @@ typedef struct ToyCPU {
     uint64_t r[16];
     uint64_t pc;
     uint64_t tvec, epc, traps;
+    uint64_t mode; /* in mode 1, ADDI to r1 adds twice its immediate */
     TCGCPUCommon common;
 } ToyCPU;
 
@@ -69,7 +72,7 @@ static void toy_free_context(TCGContext *s, void *opaque)
 static void toy_get_tb_cpu_state(void *env, uint64_t *pc, uint32_t *flags)
 {
     *pc = ((ToyCPU *)env)->pc;
-    *flags = TCG_TB_FLAG_PHYS;
+    *flags = TCG_TB_FLAG_PHYS | (uint32_t)((ToyCPU *)env)->mode;
 }
 
 static void toy_trap(ToyCPU *cpu)
@@ -131,6 +134,11 @@ static void helper_ecall(void *env)
     tcg_cpu_loop_exit(&cpu->common);
 }
 
+static void helper_mode(void *env, uint64_t mode)
+{
+    ((ToyCPU *)env)->mode = mode;
+}
+
 static void helper_halt(void *env)
 {
     tcg_cpu_kick(&((ToyCPU *)env)->common);
@@ -148,14 +156,14 @@ static uint32_t toy_translate_block(TCGContext *s, void *env, uint64_t pc, uint3
         memcpy(&w, toy_ram + (pc - RAM_BASE), 4);
         unsigned op = w & 0xff, rd = (w >> 8) & 15, rs = (w >> 12) & 15;
         int imm = (int16_t)(w >> 16);
-        if (op < OP_ADDI || op > OP_ECALL) {
+        if (op < OP_ADDI || op > OP_JRU) {
             g_assert_cmpuint(n, >, 0); /* the programs never run into undefined words */
             break;
         }
         tcg_gen_insn_start(s, pc, 0);
         switch (op) {
         case OP_ADDI:
-            tcg_gen_addi(s, g->r[rd], g->r[rs], imm);
+            tcg_gen_addi(s, g->r[rd], g->r[rs], (flags & 1) && rd == 1 ? 2 * imm : imm);
             break;
         case OP_LD:
         case OP_ST: {
@@ -181,9 +189,18 @@ static uint32_t toy_translate_block(TCGContext *s, void *env, uint64_t pc, uint3
             return (uint32_t)(pc + 4 - start);
         }
         case OP_JR:
+        case OP_JRU:
             tcg_gen_mov(s, g->pc, g->r[rs]);
-            tcg_gen_lookup_and_goto_ptr(s);
+            /* Only OP_MODE changes the flags, and it ends its block. */
+            tcg_gen_lookup_and_goto_ptr(s, g->pc, op == OP_JR ? flags : TCG_LOOKUP_FLAGS_UNKNOWN);
             return (uint32_t)(pc + 4 - start);
+        case OP_MODE: {
+            TCGv args[2] = {TCG_ENV, tcg_constant(s, imm)};
+            tcg_gen_call(s, (void *)helper_mode, TCG_CALL_NO_RWG, (TCGv){0}, 2, args);
+            tcg_gen_movi(s, g->pc, (int64_t)(pc + 4));
+            tcg_gen_exit_tb(s, TCG_EXIT_NOCHAIN);
+            return (uint32_t)(pc + 4 - start);
+        }
         case OP_HALT:
             tcg_gen_movi(s, g->pc, (int64_t)(pc + 4));
             tcg_gen_call(s, (void *)helper_halt, TCG_CALL_NO_RWG, (TCGv){0}, 1, envarg);
@@ -285,6 +302,65 @@ static void test_indirect_jump(Fixture *f, gconstpointer data)
     g_assert_cmpuint(f->cpu->pc, ==, a + 0x110);
     /* Once the jump cache knows both targets, the jumps stay in generated code. */
     g_assert_cmpuint(f->cpu->common.stats.loop_exits, <, 20);
+}
+
+/* The same target runs in two modes: the jump cache entry of one is not taken in the other. */
+static void check_indirect_jump_flags(Fixture *f, unsigned jr)
+{
+    uint64_t a = RAM_BASE, t = a + 0x100;
+
+    f->cpu->r[6] = t;
+    put_insn(a + 0, insn(OP_ADDI, 5, 0, 2));
+    put_insn(a + 4, insn(jr, 0, 6, 0));
+    put_insn(t + 0, insn(OP_ADDI, 1, 1, 5)); /* mode 1: 10 */
+    put_insn(t + 4, insn(OP_ADDI, 5, 5, -1));
+    put_insn(t + 8, insn(OP_BNE, 5, 0, 2));
+    put_insn(t + 12, insn(OP_HALT, 0, 0, 0));
+    put_insn(t + 16, insn(OP_MODE, 0, 0, 1));
+    put_insn(t + 20, insn(jr, 0, 6, 0));
+
+    g_assert_cmpint(tcg_cpu_exec(&f->cpu->common), ==, TCG_EXEC_STOPPED);
+    g_assert_cmpuint(f->cpu->mode, ==, 1);
+    g_assert_cmpuint(f->cpu->r[1], ==, 5 + 10);
+    g_assert_cmpuint(f->cpu->r[5], ==, 0);
+}
+
+static void test_indirect_jump_flags(Fixture *f, gconstpointer data)
+{
+    check_indirect_jump_flags(f, OP_JR);
+}
+
+static void test_indirect_jump_flags_unknown(Fixture *f, gconstpointer data)
+{
+    check_indirect_jump_flags(f, OP_JRU);
+}
+
+/* A block reached through the jump cache is rewritten by a store: the next indirect jump
+ * to it runs the new code. */
+static void test_indirect_jump_smc(Fixture *f, gconstpointer data)
+{
+    uint64_t a = RAM_BASE, t = a + 0x100;
+
+    f->cpu->r[6] = t;
+    f->cpu->r[11] = t;
+    f->cpu->r[10] = insn(OP_ADDI, 1, 1, 100) | (uint64_t)insn(OP_ADDI, 5, 5, -1) << 32;
+    put_insn(a + 0, insn(OP_ADDI, 5, 0, 3));
+    put_insn(a + 4, insn(OP_JR, 0, 6, 0));
+    put_insn(t + 0, insn(OP_ADDI, 1, 1, 1)); /* rewritten to r1 += 100 */
+    put_insn(t + 4, insn(OP_ADDI, 5, 5, -1));
+    put_insn(t + 8, insn(OP_BNE, 5, 0, 2));
+    put_insn(t + 12, insn(OP_HALT, 0, 0, 0));
+    put_insn(t + 16, insn(OP_ADDI, 7, 0, 1));
+    put_insn(t + 20, insn(OP_BNE, 5, 7, 2)); /* r5 != 1: back to t unchanged */
+    put_insn(t + 24, insn(OP_ST, 10, 11, 0));
+    put_insn(t + 28, insn(OP_JR, 0, 6, 0));
+
+    g_assert_cmpint(tcg_cpu_exec(&f->cpu->common), ==, TCG_EXEC_STOPPED);
+    g_assert_cmpuint(f->cpu->r[1], ==, 1 + 1 + 100);
+    g_assert_cmpuint(f->cpu->r[5], ==, 0);
+    TCGJitStats st;
+    tcg_jit_get_stats(f->jit, &st);
+    g_assert_cmpuint(st.invalidations, >=, 1);
 }
 
 static void test_precise_fault(Fixture *f, gconstpointer data)
@@ -406,13 +482,16 @@ static void test_kick(Fixture *f, gconstpointer data)
 {
     uint64_t a = RAM_BASE;
     put_insn(a + 0, insn(OP_ADDI, 1, 0, 1));
-    put_insn(a + 4, insn(OP_ADDI, 2, 2, 1));
-    put_insn(a + 8, insn(OP_BNE, 1, 0, -1)); /* forever */
+    put_insn(a + 4, insn(OP_ADDI, 2, 2, 1));  /* loop: r2 carried, */
+    put_insn(a + 8, insn(OP_ADDI, 3, 2, 5));  /* r3 only written: both stay in registers */
+    put_insn(a + 12, insn(OP_BNE, 1, 0, -2)); /* forever */
 
     GThread *t = g_thread_new("kicker", kicker, &f->cpu->common);
     g_assert_cmpint(tcg_cpu_exec(&f->cpu->common), ==, TCG_EXEC_STOPPED);
     g_thread_join(t);
+    /* the kick leaves through the back edge's exit: the registers reach env */
     g_assert_cmpuint(f->cpu->r[2], >, 1000);
+    g_assert_cmpuint(f->cpu->r[3], ==, f->cpu->r[2] + 5);
 }
 
 /* Many small blocks in a 64 KiB buffer: it fills up, is flushed, and execution goes on. */
@@ -491,6 +570,10 @@ int main(int argc, char **argv)
 #define ADD(path, fn, opts) g_test_add(path, Fixture, opts, fixture_setup, fn, fixture_teardown)
     ADD("/tcg/exec/loop-chaining", test_loop_chaining, &default_opts);
     ADD("/tcg/exec/indirect-jump", test_indirect_jump, &default_opts);
+    ADD("/tcg/exec/indirect-jump-flags", test_indirect_jump_flags, &default_opts);
+    ADD("/tcg/exec/indirect-jump-flags-unknown", test_indirect_jump_flags_unknown,
+        &default_opts);
+    ADD("/tcg/exec/indirect-jump-smc", test_indirect_jump_smc, &default_opts);
     ADD("/tcg/exec/precise-fault", test_precise_fault, &default_opts);
     ADD("/tcg/exec/self-loop-fault", test_self_loop_fault, &default_opts);
     ADD("/tcg/exec/load-store", test_load_store, &default_opts);
