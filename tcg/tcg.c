@@ -88,6 +88,12 @@ TCGv tcg_global_new(TCGContext *s, int32_t offset, const char *name)
     return h;
 }
 
+void tcg_global_set_observed(TCGContext *s, TCGv g)
+{
+    g_assert(g.id < s->nb_globals && s->temps[g.id].kind == TCG_TEMP_GLOBAL);
+    s->temps[g.id].observed = 1;
+}
+
 void tcg_func_start(TCGContext *s)
 {
     s->nb_temps = s->nb_globals;

@@ -287,6 +287,7 @@ typedef struct TCGTemp {
     uint8_t val_type;  /* register allocator: TEMP_VAL_* */
     uint8_t reg;       /* host register while val_type is TEMP_VAL_REG */
     uint8_t mem_coherent; /* the memory copy holds the current value */
+    uint8_t observed;     /* globals: other threads read the field while the vCPU runs */
     int32_t mem_offset;   /* globals: env offset; spilled temps: frame offset, or -1 */
     int64_t val;          /* constants */
     const char *name;     /* globals: for dumps */
@@ -351,6 +352,11 @@ void tcg_context_free(TCGContext *s);
 /* A 64-bit global backed by the field at env + offset. Only before the first
  * tcg_func_start(). */
 TCGv tcg_global_new(TCGContext *s, int32_t offset, const char *name);
+
+/* Marks a global that other threads read while the vCPU runs (e.g. an instruction count
+ * for statistics): generated code stores it at every iteration of a loop, where other
+ * globals may stay in registers until the loop exits. */
+void tcg_global_set_observed(TCGContext *s, TCGv g);
 
 /* Starts a new translation: drops temps, labels and ops of the previous one. */
 void tcg_func_start(TCGContext *s);

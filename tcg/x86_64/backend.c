@@ -1703,9 +1703,22 @@ static void gen_loop_back(TCGContext *s, unsigned slot, TCGCodeGenOut *out)
     TCGBackendState *be = s->be;
     X86Code *code = &be->code;
 
-    /* env stays current at every iteration (other threads read it, e.g. minstret for
-     * query-jit); what the loop saves is reloading the loop globals. */
-    sync_globals(s, true);
+    /* Dirty globals go back to env, except the loop globals: they stay in their registers
+     * (not stored) until the loop leaves, unless other threads read them (observed,
+     * e.g. minstret for query-jit). */
+    for (unsigned r = 0; r < NB_HOST_REGS; r++) {
+        uint32_t id = be->reg_to_temp[r];
+        if (!id || (s->temps[id].kind != TCG_TEMP_GLOBAL && s->temps[id].kind != TCG_TEMP_LOCAL)) {
+            continue;
+        }
+        bool keep = false;
+        for (unsigned k = 0; k < be->nb_loop; k++) {
+            keep |= be->loop_gid[k] == id && !s->temps[id].observed;
+        }
+        if (!keep) {
+            temp_store(s, &s->temps[id]);
+        }
+    }
     for (unsigned k = 0; k < be->nb_loop; k++) {
         TCGTemp *g = &s->temps[be->loop_gid[k]];
         X86Reg h = loop_regs[k];
@@ -1728,7 +1741,8 @@ static void gen_loop_back(TCGContext *s, unsigned slot, TCGCodeGenOut *out)
     }
     emit_alu_mi(code, ALU_CMP, TCG_REG_ENV,
                 be->common_off + (int32_t)offsetof(TCGCPUCommon, exit_request), 0, true);
-    /* To the block's exit-request path (patched at the end): env is current here. */
+    /* To the block's exit-request path through a stub that stores the loop globals
+     * (patched at the end). */
     be->loop_exit_at[slot] = emit_jcc32(code, X86_CC_NE);
     while ((code->pos + 1) % 4) {
         emit_nops(code, 1);
@@ -1983,6 +1997,8 @@ static void loop_prepare(TCGContext *s, uint64_t pc)
     bool *placed = g_new0(bool, s->nb_labels + 1);
     uint32_t *uses = g_new0(uint32_t, s->nb_globals + 1);
     bool *written = g_new0(bool, s->nb_globals + 1);
+    bool *body_written = g_new0(bool, s->nb_globals + 1); /* before the first goto_tb */
+    bool in_body = true;
 
     if (be->label_cap < s->nb_labels) {
         be->label_cap = s->nb_labels;
@@ -2010,6 +2026,7 @@ static void loop_prepare(TCGContext *s, uint64_t pc)
         for (unsigned k = 0; k < no; k++) {
             if (op->args[k] < s->nb_globals) {
                 written[op->args[k]] = true;
+                body_written[op->args[k]] |= in_body;
             }
         }
         switch (op->opc) {
@@ -2034,6 +2051,7 @@ static void loop_prepare(TCGContext *s, uint64_t pc)
             break;
         case INDEX_op_goto_tb: {
             unsigned slot = (unsigned)op->args[0];
+            in_body = false;
             for (uint32_t j = i + 1; j < s->nb_ops && s->ops[j].opc != INDEX_op_exit_tb; j++) {
                 const TCGOp *m = &s->ops[j];
                 if (m->opc == INDEX_op_mov && slot < 2 &&
@@ -2075,11 +2093,20 @@ static void loop_prepare(TCGContext *s, uint64_t pc)
             }
             be->loop_gid[be->nb_loop++] = best;
             uses[best] = 0;
+            body_written[best] = false;
+        }
+        /* Then globals the loop body writes: their stores wait for the loop's exit. */
+        for (uint32_t id = 0; id < s->nb_globals && be->nb_loop < LOOP_MAX_GLOBALS; id++) {
+            if (body_written[id] && s->temps[id].kind == TCG_TEMP_GLOBAL &&
+                !s->temps[id].observed) {
+                be->loop_gid[be->nb_loop++] = id;
+            }
         }
     }
     g_free(refs);
     g_free(placed);
     g_free(written);
+    g_free(body_written);
     g_free(uses);
 }
 
@@ -2150,7 +2177,7 @@ int tcg_backend_gen_code(TCGContext *s, uint8_t *code_rw, const uint8_t *code_rx
             emit_ld64(code, loop_regs[k], TCG_REG_ENV, g->mem_offset);
             g->val_type = TEMP_VAL_REG;
             g->reg = loop_regs[k];
-            g->mem_coherent = 1; /* the back edge writes them back too */
+            g->mem_coherent = g->observed; /* the back edge stores only those */
             be->reg_to_temp[loop_regs[k]] = be->loop_gid[k];
         }
         be->loop_head = code->pos;
@@ -2179,12 +2206,18 @@ int tcg_backend_gen_code(TCGContext *s, uint8_t *code_rw, const uint8_t *code_rx
             emit_slow_path(s, &be->slow[i]);
         }
     }
-    patch_rel32(code, exit_req_at, code->pos);
-    for (unsigned k = 0; k < 2; k++) {
-        if (be->loop_exit_at[k]) {
-            patch_rel32(code, be->loop_exit_at[k], code->pos);
+    if (be->loop_exit_at[0] || be->loop_exit_at[1]) {
+        /* A back edge that sees an exit request: env gets the loop globals first. */
+        for (unsigned k = 0; k < 2; k++) {
+            if (be->loop_exit_at[k]) {
+                patch_rel32(code, be->loop_exit_at[k], code->pos);
+            }
+        }
+        for (unsigned k = 0; k < be->nb_loop; k++) {
+            emit_st64(code, loop_regs[k], TCG_REG_ENV, s->temps[be->loop_gid[k]].mem_offset);
         }
     }
+    patch_rel32(code, exit_req_at, code->pos);
     emit_exit(s, tb_exit_value | TCG_EXIT_REQUESTED);
     if (code->pos > UINT16_MAX) {
         return -1; /* goto_tb offsets are 16-bit */

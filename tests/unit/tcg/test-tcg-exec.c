@@ -482,13 +482,16 @@ static void test_kick(Fixture *f, gconstpointer data)
 {
     uint64_t a = RAM_BASE;
     put_insn(a + 0, insn(OP_ADDI, 1, 0, 1));
-    put_insn(a + 4, insn(OP_ADDI, 2, 2, 1));
-    put_insn(a + 8, insn(OP_BNE, 1, 0, -1)); /* forever */
+    put_insn(a + 4, insn(OP_ADDI, 2, 2, 1));  /* loop: r2 carried, */
+    put_insn(a + 8, insn(OP_ADDI, 3, 2, 5));  /* r3 only written: both stay in registers */
+    put_insn(a + 12, insn(OP_BNE, 1, 0, -2)); /* forever */
 
     GThread *t = g_thread_new("kicker", kicker, &f->cpu->common);
     g_assert_cmpint(tcg_cpu_exec(&f->cpu->common), ==, TCG_EXEC_STOPPED);
     g_thread_join(t);
+    /* the kick leaves through the back edge's exit: the registers reach env */
     g_assert_cmpuint(f->cpu->r[2], >, 1000);
+    g_assert_cmpuint(f->cpu->r[3], ==, f->cpu->r[2] + 5);
 }
 
 /* Many small blocks in a 64 KiB buffer: it fills up, is flushed, and execution goes on. */
