@@ -109,9 +109,13 @@ typedef struct TCGFrontend {
      * guest exception (updates env and calls tcg_cpu_loop_exit()). */
     uint64_t (*get_code_phys)(void *env, uint64_t pc);
     /* Emits the IR of one block into s (tcg_func_start() already done) with at most
-     * max_insns guest instructions; returns the guest byte length translated (> 0).
-     * Every instruction starts with tcg_gen_insn_start(). A fetch fault of the *first*
-     * instruction raises as above; later ones end the block before that instruction. */
+     * max_insns guest instructions; returns the end of the guest code translated, in
+     * bytes from pc (> 0). Every instruction starts with tcg_gen_insn_start(s, its pc,
+     * ...). A block may follow direct jumps within pc's page, also backwards: its guest
+     * range then starts at the lowest instruction pc and covers the gaps between the
+     * pieces (invalidation by range may drop it needlessly, never miss it). A fetch fault
+     * of the *first* instruction raises as above; later ones end the block before that
+     * instruction. */
     uint32_t (*translate_block)(TCGContext *s, void *env, uint64_t pc, uint32_t flags,
                                 unsigned max_insns);
     /* Restores the guest pc (and whatever else the front end recorded) from the
@@ -133,7 +137,7 @@ typedef struct TCGFrontend {
     /* Optional: a guest-physical page now holds translated code; the engine routes
      * guest writes to it through tcg_tb_invalidate_phys_range(). */
     void (*code_page_added)(void *opaque, uint64_t phys_page);
-    /* Optional: a listing of the guest instructions in [pc, pc + size) for the
+    /* Optional: a listing of the guest instructions starting in [pc, pc + size) for the
      * translation log (g_malloc'ed, one line per instruction). */
     char *(*disas_guest)(void *env, uint64_t pc, uint32_t size);
     void *opaque; /* passed to init_context, free_context and code_page_added */
@@ -147,7 +151,10 @@ struct TranslationBlock {
     uint64_t phys_pc; /* guest physical pc */
     uint64_t phys_page2; /* physical page of the last byte when it crosses a page, or -1 */
     uint32_t flags;
-    uint32_t size;    /* guest bytes */
+    /* Guest code translated: [pc - below, pc + size), in pc's page except for an
+     * instruction straddling into the next one (phys_page2). */
+    uint32_t size;
+    uint32_t below;
     const void *tc_ptr; /* host code (executable view) */
     uint32_t tc_size;
     uint32_t nb_insns;

@@ -178,18 +178,26 @@ void tcg_jit_log_tb(TCGJit *jit, TCGContext *s, void *env, const TranslationBloc
         return;
     }
     g_mutex_lock(&jit->log_lock);
-    if (jit->log && tb->pc < jit->log_end && tb->pc + tb->size > jit->log_start) {
+    if (jit->log && tb->pc - tb->below < jit->log_end && tb->pc + tb->size > jit->log_start) {
         FILE *f = jit->log;
 
         fprintf(f, "---- TB pc 0x%" PRIx64 " (phys 0x%" PRIx64 ") flags 0x%x: %u guest "
                 "instructions, %u bytes -> %u host bytes\n", tb->pc, tb->phys_pc, tb->flags,
-                tb->nb_insns, tb->size, tb->tc_size);
+                tb->nb_insns, tb->below + tb->size, tb->tc_size);
         if (jit->log_items & TCG_LOG_IN_ASM) {
-            g_autofree char *text = jit->fe.disas_guest
-                                        ? jit->fe.disas_guest(env, tb->pc, tb->size)
-                                        : NULL;
+            /* In translation order, one instruction at a time: a block that followed
+             * jumps is not one contiguous range. */
+            fprintf(f, "IN:\n");
+            for (uint32_t i = 0; i < s->nb_insns; i++) {
+                g_autofree char *text = jit->fe.disas_guest
+                                            ? jit->fe.disas_guest(env, s->insn_data[i][0], 1)
+                                            : NULL;
 
-            fprintf(f, "IN:\n%s", text ? text : "  (no guest disassembler)\n");
+                fputs(text ? text : "  (no guest disassembler)\n", f);
+                if (!jit->fe.disas_guest) {
+                    break;
+                }
+            }
         }
         if (jit->log_items & TCG_LOG_OP) {
             g_autofree char *text = tcg_dump_ops(s);
@@ -473,8 +481,8 @@ static bool tb_overlaps(const TranslationBlock *tb, unsigned k, uint64_t start, 
     uint64_t lo, hi;
 
     if (k == 0) {
-        lo = tb->phys_pc;
-        hi = lo + first_len;
+        lo = tb->phys_pc - tb->below;
+        hi = tb->phys_pc + first_len;
     } else {
         lo = tb->phys_page2;
         hi = lo + (tb->size - first_len);
@@ -660,8 +668,9 @@ TranslationBlock *tcg_tb_compile_ex(TCGContext *s, uint64_t pc, uint64_t phys_pc
         return NULL;
     }
     uint8_t *p = jit->cb.rw + search_at;
-    uint64_t prev_end = 0, prev_pc = pc, prev_data = 0;
+    uint64_t prev_end = 0, prev_pc = pc, prev_data = 0, lowest = pc;
     for (uint32_t i = 0; i < s->nb_insns; i++) {
+        lowest = MIN(lowest, s->insn_data[i][0]);
         p += put_uleb(p, s->insn_end_off[i] - prev_end);
         p += put_sleb(p, (int64_t)(s->insn_data[i][0] - prev_pc));
         p += put_sleb(p, (int64_t)(s->insn_data[i][1] - prev_data));
@@ -677,6 +686,9 @@ TranslationBlock *tcg_tb_compile_ex(TCGContext *s, uint64_t pc, uint64_t phys_pc
     tb->page_addr[1] = phys_page2 == UINT64_MAX ? UINT64_MAX : phys_page2 & TCG_PAGE_MASK;
     tb->flags = flags;
     tb->size = guest_size;
+    /* Code translated below pc, after a backward jump within pc's page. */
+    g_assert((lowest & TCG_PAGE_MASK) == (pc & TCG_PAGE_MASK));
+    tb->below = (uint32_t)(pc - lowest);
     tb->tc_ptr = jit->cb.rx + code_at;
     tb->tc_size = (uint32_t)size;
     tb->nb_insns = s->nb_insns;
@@ -700,7 +712,7 @@ TranslationBlock *tcg_tb_compile_ex(TCGContext *s, uint64_t pc, uint64_t phys_pc
     }
     jit->stats.tbs_translated++;
     jit->stats.host_code_bytes += (uint64_t)size;
-    jit->stats.guest_code_bytes += guest_size;
+    jit->stats.guest_code_bytes += (uint64_t)tb->below + guest_size;
     jit->stats.code_buffer_used = jit->cb.used;
     g_mutex_unlock(&jit->lock);
     return tb;

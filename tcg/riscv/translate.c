@@ -19,6 +19,9 @@
  */
 #define RISCV_MMU_IDX(priv) ((unsigned)(priv))
 
+/* Address ranges one block may stitch together by following direct jumps. */
+#define RISCV_TB_MAX_RUNS 8
+
 struct RiscvTcg {
     TCGFrontend fe;
     TCGJit *jit;
@@ -47,6 +50,20 @@ typedef struct DisasContext {
      * from the insn_start word. */
     unsigned unsynced;
     bool ended; /* the block's exits are emitted */
+    /*
+     * Block extension: a direct jump to code in the block's page that this block has not
+     * translated yet continues the block there. `runs` are the contiguous address ranges
+     * translated so far, the last one growing; `link` holds the x registers whose value
+     * a jump in this block set to a known return address (bit r of link_valid), so that
+     * a return to it is a direct jump too.
+     */
+    uint64_t block_pc;
+    struct {
+        uint64_t lo, hi;
+    } runs[RISCV_TB_MAX_RUNS];
+    unsigned nb_runs;
+    uint32_t link_valid;
+    uint64_t link[32];
     /* An F/D instruction was translated: with FS Initial or Clean it may have made FS
      * Dirty, so the flags at the block's end may differ from its own. */
     bool fp_seen;
@@ -715,18 +732,63 @@ static void gen_branch(DisasContext *dc, const RiscvInsn *insn)
     dc->ended = true;
 }
 
+/*
+ * Whether a direct jump to target may continue this block instead of ending it: the
+ * target lies in the block's page (so the block still depends on one guest page, and
+ * invalidating that page drops it) and was not translated by this block already (a jump
+ * back to the block's own start stays a loop back edge; other backward targets would
+ * only duplicate code).
+ */
+static bool can_extend_to(const DisasContext *dc, uint64_t target)
+{
+    if ((target & TCG_PAGE_MASK) != (dc->block_pc & TCG_PAGE_MASK) ||
+        dc->nb_runs == RISCV_TB_MAX_RUNS) {
+        return false;
+    }
+    for (unsigned i = 0; i < dc->nb_runs; i++) {
+        if (target >= dc->runs[i].lo && target < dc->runs[i].hi) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Ends the instruction with a direct jump to target: within the block when allowed
+ * (translation goes on there), else through goto_tb slot 0. The jump retires. */
+static void gen_direct_jump(DisasContext *dc, uint64_t target)
+{
+    if (can_extend_to(dc, target)) {
+        dc->runs[dc->nb_runs].lo = target;
+        dc->runs[dc->nb_runs].hi = target;
+        dc->nb_runs++;
+        dc->next_pc = target;
+        return;
+    }
+    gen_sync_counters(dc, 1);
+    gen_goto(dc, 0, target);
+    dc->ended = true;
+}
+
 static void gen_jal(DisasContext *dc, const RiscvInsn *insn)
 {
     if (insn->rd) {
         tcg_gen_movi(dc->s, dc->g->x[insn->rd], (int64_t)dc->next_pc);
     }
-    gen_sync_counters(dc, 1);
-    gen_goto(dc, 0, dc->pc + (uint64_t)insn->imm);
-    dc->ended = true;
+    gen_direct_jump(dc, dc->pc + (uint64_t)insn->imm);
 }
 
 static void gen_jalr(DisasContext *dc, const RiscvInsn *insn)
 {
+    /* A return to an address a jump of this block put in rs1: a direct jump. */
+    if (insn->rs1 && (dc->link_valid >> insn->rs1 & 1)) {
+        uint64_t target = (dc->link[insn->rs1] + (uint64_t)insn->imm) & ~UINT64_C(1);
+
+        if (insn->rd) {
+            tcg_gen_movi(dc->s, dc->g->x[insn->rd], (int64_t)dc->next_pc);
+        }
+        gen_direct_jump(dc, target);
+        return;
+    }
     TCGv target = tcg_temp_new(dc->s);
 
     /* Target first: rd may be rs1. With C, clearing bit 0 is all the alignment needed. */
@@ -907,6 +969,24 @@ static void gen_insn(DisasContext *dc, const RiscvInsn *insn)
     }
 }
 
+/*
+ * Tracks the x registers holding a return address set by a jump of this block. Any other
+ * instruction is assumed to write its rd field (those that do not only lose the
+ * knowledge), and helpers write no other x register.
+ */
+static void note_link(DisasContext *dc, const RiscvInsn *insn)
+{
+    if (!insn->rd) {
+        return;
+    }
+    if (insn->op == RISCV_OP_JAL || insn->op == RISCV_OP_JALR) {
+        dc->link_valid |= 1u << insn->rd;
+        dc->link[insn->rd] = dc->pc + insn->len;
+    } else {
+        dc->link_valid &= ~(1u << insn->rd);
+    }
+}
+
 /* Fetches the instruction at pc. false: fetch fault in *trap. */
 static bool riscv_tcg_fetch(RiscvCPU *cpu, uint64_t pc, uint32_t *bits, RiscvTrap *trap)
 {
@@ -939,6 +1019,9 @@ uint32_t riscv_tcg_translate_block(TCGContext *s, void *env, uint64_t pc, uint32
         .paged = !(flags & TCG_TB_FLAG_PHYS),
         .flags = flags,
         .pc = pc,
+        .block_pc = pc,
+        .runs = {{pc, pc}},
+        .nb_runs = 1,
     };
 
     for (unsigned n = 0; n < max_insns && !dc.ended; n++) {
@@ -980,8 +1063,10 @@ uint32_t riscv_tcg_translate_block(TCGContext *s, void *env, uint64_t pc, uint32
         }
         riscv_decode(bits, &insn);
         dc.next_pc = dc.pc + insn.len;
+        dc.runs[dc.nb_runs - 1].hi = dc.next_pc;
         tcg_gen_insn_start(s, dc.pc, dc.unsynced);
         gen_insn(&dc, &insn);
+        note_link(&dc, &insn);
         dc.pc = dc.next_pc;
         if (!dc.ended) {
             dc.unsynced++;
@@ -991,7 +1076,16 @@ uint32_t riscv_tcg_translate_block(TCGContext *s, void *env, uint64_t pc, uint32
         gen_sync_counters(&dc, 0);
         gen_goto(&dc, 0, dc.pc);
     }
-    return (uint32_t)(dc.pc - pc);
+    /* The range translated: from below pc (the block may have jumped back within its
+     * page; tb.c finds that end from the insn_start pcs) to the end of the highest run.
+     * A jump at the instruction limit, or to a fetch fault, leaves an empty last run. */
+    uint64_t end = pc;
+    for (unsigned i = 0; i < dc.nb_runs; i++) {
+        if (dc.runs[i].hi > dc.runs[i].lo) {
+            end = MAX(end, dc.runs[i].hi);
+        }
+    }
+    return (uint32_t)(end - pc);
 }
 
 /* ---- front-end callbacks ---- */

@@ -1,7 +1,8 @@
 /*
  * Differential fuzzer: random valid RV64IMAFDC sequences (ALU, M, loads/stores and AMOs
- * into a sandbox, forward branches and jumps, CSRs, traps, F/D arithmetic, conversions and
- * FP loads/stores with random rounding modes, reserved ones and FS = Off included), in M
+ * into a sandbox, forward branches and jumps, calls of (nested) subroutines and returns,
+ * CSRs, traps, F/D arithmetic, conversions and FP loads/stores with random rounding
+ * modes, reserved ones and FS = Off included), in M
  * mode or in S/U mode under Sv39/48/57 with random sandbox page permissions, SUM/MXR and
  * exception delegation, run on the JIT and on the reference interpreter; integer and FP
  * registers, fflags/frm, counters, privilege, trap CSRs of both levels, memory and page
@@ -24,6 +25,11 @@
 #define PT_OFF 0xa000u /* Sv39 root, L1, L0; then the Sv48 and Sv57 roots */
 #define PT_SIZE 0x5000u
 #define MAX_INSNS 96
+/* Subroutines after the program's end, called with jal and left with jalr: the JIT
+ * translates a call, the callee and the return into one block. */
+#define NR_SUBS 3
+#define SUB_ITEMS 6
+#define CODE_MAX (MAX_INSNS + 8 + NR_SUBS * (3 * SUB_ITEMS + 1))
 
 /* x8 holds the sandbox middle and is never written; x9 is the address register of AMOs
  * and the trap handler's scratch. */
@@ -39,10 +45,16 @@ typedef struct Fuzz {
     Machine interp, jit;
     RiscvTcg *tcg;
     GRand *rand;
-    uint32_t code[MAX_INSNS + 8];
-    bool landable[MAX_INSNS + 8]; /* first instruction of an item: a jump may land there */
-    unsigned fixup[MAX_INSNS];    /* control transfers whose target is chosen at the end */
+    uint32_t code[CODE_MAX];
+    bool landable[CODE_MAX];   /* first instruction of an item: a jump may land there */
+    unsigned fixup[MAX_INSNS]; /* control transfers whose target is chosen at the end */
     unsigned len, nr_fixups;
+    unsigned limit;     /* emit() stops at this length */
+    unsigned main_len;  /* the program and its padding; subroutines follow */
+    unsigned sub_link[NR_SUBS]; /* the link register of each subroutine */
+    unsigned sub_at[NR_SUBS];
+    uint32_t link_mask; /* link registers: nothing else writes them */
+    unsigned call_at[CODE_MAX], call_sub[CODE_MAX], nr_calls;
     bool item_start;
     bool with_fp; /* this case has F/D instructions */
     uint64_t fregs[32];
@@ -95,14 +107,14 @@ static unsigned rnd(Fuzz *f, unsigned n)
     return (unsigned)g_rand_int_range(f->rand, 0, (gint32)n);
 }
 
-/* A destination register: anything but the sandbox base. */
+/* A destination register: anything but the sandbox base and the link registers. */
 static unsigned rd_any(Fuzz *f)
 {
     unsigned r;
 
     do {
         r = rnd(f, 32);
-    } while (r == REG_BASE);
+    } while (r == REG_BASE || (f->link_mask >> r & 1));
     return r;
 }
 
@@ -122,7 +134,7 @@ static int32_t imm12(Fuzz *f)
  * the first may be a jump target. */
 static void emit(Fuzz *f, uint32_t insn)
 {
-    if (f->len < MAX_INSNS) {
+    if (f->len < f->limit) {
         f->landable[f->len] = f->item_start;
         f->item_start = false;
         f->code[f->len++] = insn;
@@ -188,6 +200,7 @@ static void gen_alu(Fuzz *f)
             do {
                 h = rnd(f, 0x10000);
             } while ((h & 3) == 3 || !riscv_decode(h, &insn) || insn.rd == REG_BASE ||
+                     (f->link_mask >> insn.rd & 1) ||
                      insn.rd == 2 /* sp-relative forms stay out */ || insn.rs1 == 2 ||
                      !(insn.op <= RISCV_OP_AUIPC || (insn.op >= RISCV_OP_ADDI &&
                                                      insn.op <= RISCV_OP_SUBW)));
@@ -233,9 +246,25 @@ static void gen_amo(Fuzz *f)
     }
 }
 
-/* A forward branch or jump; its offset is filled in by fix_targets(). */
+/* A call of subroutine 0..n-1 (its offset is filled in at the end). */
+static void gen_call(Fuzz *f, unsigned n)
+{
+    unsigned sub = rnd(f, n);
+
+    if (f->len < f->limit) {
+        f->call_at[f->nr_calls] = f->len;
+        f->call_sub[f->nr_calls++] = sub;
+    }
+    emit(f, enc_j(0, f->sub_link[sub]));
+}
+
+/* A forward branch or jump, or a call; offsets are filled in by fix_targets(). */
 static void gen_control(Fuzz *f)
 {
+    if (rnd(f, 3) == 0) {
+        gen_call(f, NR_SUBS);
+        return;
+    }
     switch (rnd(f, 4)) {
     case 0:
         emit(f, enc_j(0, rd_any(f)));
@@ -265,7 +294,7 @@ static void fix_targets(Fuzz *f)
             if (f->landable[target] && skip > 0) {
                 skip--;
             }
-            if (target + 1 == f->len) {
+            if (target + 1 == f->main_len) {
                 break;
             }
         }
@@ -367,28 +396,81 @@ static void gen_fp(Fuzz *f)
     }
 }
 
+/* One item of a program or subroutine body (not a branch or jump). */
+static void gen_item(Fuzz *f, unsigned kind)
+{
+    if (f->with_fp && rnd(f, 3) == 0) {
+        gen_fp(f);
+    } else if (kind < 9) {
+        gen_alu(f);
+    } else if (kind < 13) {
+        gen_mem(f);
+    } else if (kind < 15) {
+        gen_amo(f);
+    } else {
+        gen_system(f);
+    }
+}
+
+/*
+ * Subroutine k: a few items, calls of lower-numbered subroutines (so calls nest but never
+ * recurse), and a return through its link register (jalr, or c.jr padded with c.nop).
+ */
+static void gen_subroutines(Fuzz *f)
+{
+    f->limit = CODE_MAX;
+    for (unsigned k = 0; k < NR_SUBS; k++) {
+        unsigned items = 1 + rnd(f, SUB_ITEMS - 1);
+
+        f->sub_at[k] = f->len;
+        for (unsigned i = 0; i < items; i++) {
+            f->item_start = true;
+            if (k > 0 && rnd(f, 4) == 0) {
+                gen_call(f, k);
+            } else {
+                gen_item(f, rnd(f, 20));
+            }
+        }
+        f->item_start = true;
+        if (rnd(f, 3) == 0) {
+            emit(f, 0x00018002u | f->sub_link[k] << 7); /* c.jr link ; c.nop */
+        } else {
+            emit(f, enc_i(0, f->sub_link[k], 0, rnd(f, 2) ? 0 : rd_any(f), 0x67));
+        }
+    }
+    for (unsigned i = 0; i < f->nr_calls; i++) {
+        unsigned at = f->call_at[i], sub = f->call_sub[i];
+
+        f->code[at] = enc_j((int32_t)(f->sub_at[sub] - at) * 4, f->sub_link[sub]);
+    }
+}
+
 static void gen_program(Fuzz *f)
 {
     unsigned n = 8 + rnd(f, MAX_INSNS - 16);
 
     f->len = 0;
     f->nr_fixups = 0;
+    f->nr_calls = 0;
+    f->limit = MAX_INSNS;
+    /* Distinct link registers, ra and t0 (the ABI's) most often. */
+    f->link_mask = 0;
+    for (unsigned k = 0; k < NR_SUBS; k++) {
+        unsigned r;
+        do {
+            r = rnd(f, 2) ? (rnd(f, 2) ? 1 : 5) : 1 + rnd(f, 31);
+        } while (r == REG_BASE || r == REG_ADDR || (f->link_mask >> r & 1));
+        f->sub_link[k] = r;
+        f->link_mask |= 1u << r;
+    }
     while (f->len < n) {
         unsigned kind = rnd(f, 20);
 
         f->item_start = true;
-        if (f->with_fp && rnd(f, 3) == 0) {
-            gen_fp(f);
-        } else if (kind < 9) {
-            gen_alu(f);
-        } else if (kind < 13) {
-            gen_mem(f);
-        } else if (kind < 15) {
-            gen_amo(f);
-        } else if (kind < 18) {
+        if (kind >= 15 && kind < 18 && !(f->with_fp && rnd(f, 3) == 0)) {
             gen_control(f);
         } else {
-            gen_system(f);
+            gen_item(f, kind < 15 ? kind : kind + 3);
         }
     }
     /* A few nops that jumps may land on, then wfi stops the hart (below M: ecall, which
@@ -400,7 +482,9 @@ static void gen_program(Fuzz *f)
                             : f->priv == RISCV_PRIV_M ? 0x10500073
                                                       : 0x00000073;
     }
+    f->main_len = f->len;
     fix_targets(f);
+    gen_subroutines(f);
 }
 
 /* ---- machines ---- */

@@ -2,7 +2,7 @@
  * Unit tests of the RISC-V harts on the JIT for what the differential fuzzer does not
  * reach: interrupts from another thread, wfi halting and waking (in M and, for a delegated
  * external interrupt, in S), kicks, self-modifying
- * code with fence.i, device accesses through the soft-MMU slow path, fetch faults.
+ * code with fence.i (also in a block that followed jumps), device accesses through the soft-MMU slow path, fetch faults.
  */
 #include <glib.h>
 #include <string.h>
@@ -264,6 +264,77 @@ static void test_self_modifying_code(Fixture *f, gconstpointer data)
     g_assert_cmpuint(f->dev_reg, ==, 2);
 }
 
+static uint32_t enc_j(int32_t off, unsigned rd)
+{
+    uint32_t u = (uint32_t)off;
+
+    return ((u >> 20) & 1) << 31 | ((u >> 1) & 0x3ff) << 21 | ((u >> 11) & 1) << 20 |
+           ((u >> 12) & 0xff) << 12 | rd << 7 | 0x6f;
+}
+
+/*
+ * A block that followed jumps within its page, below and above its start, is dropped
+ * when the guest stores to either piece: the patched code runs. The patcher lives in
+ * another page and reaches the block through a chainable jump, so a stale block would
+ * run if invalidation missed it.
+ */
+static void test_self_modifying_extended_block(Fixture *f, gconstpointer data)
+{
+    const uint32_t below[] = {
+        0x00100693,          /* 040: li a3, 1 (becomes li a3, 2) */
+        enc_j(0x2bc, 0),     /* 044: j 0x300 */
+    };
+    const uint32_t start[] = {
+        0x00170713,          /* 200: addi a4, a4, 1 */
+        enc_j(-0x1c4, 0),    /* 204: j 0x40 */
+    };
+    const uint32_t above[] = {
+        0x00068693,          /* 300: addi a3, a3, 0 (becomes addi a3, a3, 10) */
+        enc_s(0, 13, 10, 3), /* 304: sd a3, 0(a0) */
+        J_SELF,              /* 308 */
+    };
+    const uint32_t patcher[] = {
+        enc_i(0, 11, 2, 14, 0x03), /* 1000: lw a4, 0(a1) */
+        enc_s(0, 14, 12, 2),       /* 1004: sw a4, 0(a2) */
+        0x0000100f,                /* 1008: fence.i */
+        enc_j(-0xe0c, 0),          /* 100c: j 0x200 */
+    };
+    const uint32_t patches[] = {0x00200693 /* li a3, 2 */, 0x00a68693 /* addi a3, a3, 10 */};
+    CPURISCVState *env = &f->cpu.env;
+    TCGJitStats stats;
+
+    put(f, 0x40, below, G_N_ELEMENTS(below));
+    put(f, 0x200, start, G_N_ELEMENTS(start));
+    put(f, 0x300, above, G_N_ELEMENTS(above));
+    put(f, 0x1000, patcher, G_N_ELEMENTS(patcher));
+    put(f, 0x2000, patches, G_N_ELEMENTS(patches));
+    env->x[10] = DEV_BASE;
+
+    env->pc = RAM_BASE + 0x200;
+    g_assert_cmpint(riscv_tcg_exec(&f->cpu), ==, TCG_EXEC_STOPPED);
+    g_assert_cmpuint(f->dev_reg, ==, 1);
+    /* One block from 0x200 to the store (maybe the `j .` after it too): the jumps were
+     * followed, otherwise 0x40 and 0x300 would have blocks of their own. */
+    tcg_jit_get_stats(riscv_tcg_jit(f->tcg), &stats);
+    g_assert_cmpuint(stats.tbs_translated, <=, 2);
+
+    /* Patch the piece below the block's start. */
+    env->x[11] = RAM_BASE + 0x2000;
+    env->x[12] = RAM_BASE + 0x40;
+    env->pc = RAM_BASE + 0x1000;
+    g_assert_cmpint(riscv_tcg_exec(&f->cpu), ==, TCG_EXEC_STOPPED);
+    g_assert_cmpuint(f->dev_reg, ==, 2);
+
+    /* And the piece above it. */
+    env->x[11] = RAM_BASE + 0x2004;
+    env->x[12] = RAM_BASE + 0x300;
+    env->pc = RAM_BASE + 0x1000;
+    g_assert_cmpint(riscv_tcg_exec(&f->cpu), ==, TCG_EXEC_STOPPED);
+    g_assert_cmpuint(f->dev_reg, ==, 12);
+    tcg_jit_get_stats(riscv_tcg_jit(f->tcg), &stats);
+    g_assert_cmpuint(stats.invalidations, >=, 2);
+}
+
 /* Loads and stores off RAM reach the device callbacks, with the right sign handling;
  * misaligned device accesses fault. */
 static void test_device_slow_path(Fixture *f, gconstpointer data)
@@ -345,6 +416,7 @@ int main(int argc, char **argv)
     ADD("s-mode-external-interrupt", test_s_mode_external_interrupt);
     ADD("kick", test_kick);
     ADD("self-modifying-code", test_self_modifying_code);
+    ADD("self-modifying-extended-block", test_self_modifying_extended_block);
     ADD("device-slow-path", test_device_slow_path);
     ADD("fetch-fault", test_fetch_fault);
     ADD("counter-across-chained-blocks", test_counter_across_chained_blocks);

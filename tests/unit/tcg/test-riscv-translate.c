@@ -228,20 +228,126 @@ static void test_jalr(Fixture *f, gconstpointer data)
     g_assert_cmpuint(count_op(f, INDEX_op_goto_tb), ==, 0);
 }
 
+static uint32_t enc_jal(unsigned rd, int32_t off)
+{
+    uint32_t u = (uint32_t)off;
+
+    return (u & 0x100000) << 11 | (u & 0x7fe) << 20 | (u & 0x800) << 9 | (u & 0xff000) |
+           rd << 7 | 0x6f;
+}
+
+static uint32_t enc_i(unsigned funct3, unsigned opcode, unsigned rd, unsigned rs1, int32_t imm)
+{
+    return (uint32_t)imm << 20 | rs1 << 15 | funct3 << 12 | rd << 7 | opcode;
+}
+
+#define ADDI(rd, rs1, imm) enc_i(0, 0x13, rd, rs1, imm)
+#define JALR(rd, rs1, imm) enc_i(0, 0x67, rd, rs1, imm)
+#define BEQ_A0_A1_8 0x00b50463u
+
+/* The pcs of the block's instructions, in translation order. */
+static void assert_insn_pcs(Fixture *f, const uint64_t *pcs, unsigned n)
+{
+    g_assert_cmpuint(count_op(f, INDEX_op_insn_start), ==, n);
+    for (unsigned i = 0; i < n; i++) {
+        g_assert_cmphex(nth_op(f, INDEX_op_insn_start, i)->args[0], ==, RAM_BASE + pcs[i]);
+    }
+}
+
+/* The constant the block's last exit stores to pc. */
+static uint64_t exit_pc(Fixture *f)
+{
+    for (uint32_t i = f->s->nb_ops; i-- > 0;) {
+        const TCGOp *op = &f->s->ops[i];
+        if (op->opc == INDEX_op_mov && op->args[0] == global_id(f, "pc")) {
+            return (uint64_t)f->s->temps[op->args[1]].val;
+        }
+    }
+    g_error("no pc update");
+}
+
+/* A jump out of the block's page ends it with a chainable exit. */
 static void test_jal_chains(Fixture *f, gconstpointer data)
 {
-    const uint32_t code[] = {0x008000ef /* jal ra, +8 */};
+    const uint32_t code[] = {enc_jal(1, 0x1000)};
     const TCGOp *op;
 
     put(f, RAM_BASE, code, 1);
-    translate(f, RAM_BASE, 64);
+    g_assert_cmpuint(translate(f, RAM_BASE, 64), ==, 4);
     g_assert_cmpuint(count_op(f, INDEX_op_goto_tb), ==, 1);
     op = nth_op(f, INDEX_op_mov, 0); /* ra = pc + 4 */
     g_assert_cmpuint(op->args[0], ==, global_id(f, "ra"));
     g_assert_cmphex(f->s->temps[op->args[1]].val, ==, RAM_BASE + 4);
     op = nth_op(f, INDEX_op_mov, 1);
     g_assert_cmpuint(op->args[0], ==, global_id(f, "pc"));
+    g_assert_cmphex(f->s->temps[op->args[1]].val, ==, RAM_BASE + 0x1000);
+}
+
+/*
+ * A call within the page continues the block in the callee; the callee's return to the
+ * address the call put in ra continues it after the call: one block, no indirect jump.
+ */
+static void test_jal_extends(Fixture *f, gconstpointer data)
+{
+    uint32_t code[10] = {ADDI(10, 10, 1), enc_jal(1, 0x1c), ADDI(10, 10, 3), BEQ_A0_A1_8};
+    static const uint64_t pcs[] = {0x0, 0x4, 0x20, 0x24, 0x8, 0xc};
+
+    code[8] = ADDI(10, 10, 2);
+    code[9] = JALR(0, 1, 0);
+    put(f, RAM_BASE, code, 10);
+    g_assert_cmpuint(translate(f, RAM_BASE, 64), ==, 0x28); /* up to the highest byte */
+    assert_insn_pcs(f, pcs, G_N_ELEMENTS(pcs));
+    g_assert_cmpuint(count_op(f, INDEX_op_lookup_and_goto_ptr), ==, 0);
+    g_assert_cmpuint(count_op(f, INDEX_op_brcond), ==, 1);
+    g_assert_cmpuint(nth_op(f, INDEX_op_insn_start, 5)->args[1], ==, 5); /* not counted */
+    const TCGOp *op = nth_op(f, INDEX_op_mov, 0);
+    g_assert_cmpuint(op->args[0], ==, global_id(f, "ra"));
     g_assert_cmphex(f->s->temps[op->args[1]].val, ==, RAM_BASE + 8);
+    /* Both counters get all six instructions at the branch. */
+    g_assert_cmpint(f->s->temps[nth_op(f, INDEX_op_add, 3)->args[2]].val, ==, 6);
+
+    /* Backwards within the page: the block's range starts below its pc. */
+    const uint32_t back[] = {enc_jal(0, -0xf8)};
+    static const uint64_t back_pcs[] = {0x100, 0x8, 0xc};
+    put(f, RAM_BASE + 0x100, back, 1);
+    g_assert_cmpuint(translate(f, RAM_BASE + 0x100, 64), ==, 4);
+    assert_insn_pcs(f, back_pcs, G_N_ELEMENTS(back_pcs));
+}
+
+/* Where a direct jump must not continue the block. */
+static void test_jal_no_extension(Fixture *f, gconstpointer data)
+{
+    /* Back to code the block already holds, not its start: an exit to it. */
+    const uint32_t loop[] = {ADDI(10, 10, 1), ADDI(10, 10, 1), enc_jal(0, -4)};
+    static const uint64_t loop_pcs[] = {0x0, 0x4, 0x8};
+    put(f, RAM_BASE, loop, 3);
+    translate(f, RAM_BASE, 64);
+    assert_insn_pcs(f, loop_pcs, 3);
+    g_assert_cmphex(exit_pc(f), ==, RAM_BASE + 4);
+
+    /* The instruction limit: the jump is the last one, its target the exit. */
+    const uint32_t call[] = {ADDI(10, 10, 1), enc_jal(1, 0x1c)};
+    put(f, RAM_BASE, call, 2);
+    g_assert_cmpuint(translate(f, RAM_BASE, 2), ==, 8);
+    g_assert_cmpuint(count_op(f, INDEX_op_goto_tb), ==, 1);
+    g_assert_cmphex(exit_pc(f), ==, RAM_BASE + 0x20);
+
+    /* ra rewritten after the call: the return is an indirect jump again. */
+    uint32_t code[4] = {enc_jal(1, 8), 0, ADDI(1, 1, 0), JALR(0, 1, 0)};
+    put(f, RAM_BASE, code, 4);
+    translate(f, RAM_BASE, 64);
+    g_assert_cmpuint(count_op(f, INDEX_op_insn_start), ==, 3);
+    g_assert_cmpuint(last_op(f)->opc, ==, INDEX_op_lookup_and_goto_ptr);
+
+    /* At most eight pieces: a chain of jumps stops at the eighth. */
+    uint32_t chain[9];
+    for (unsigned i = 0; i < 9; i++) {
+        chain[i] = enc_jal(0, 0x10);
+        put(f, RAM_BASE + 0x10 * i, &chain[i], 1);
+    }
+    translate(f, RAM_BASE, 64);
+    g_assert_cmpuint(count_op(f, INDEX_op_insn_start), ==, 8);
+    g_assert_cmphex(exit_pc(f), ==, RAM_BASE + 0x80);
 }
 
 static void test_loads_stores(Fixture *f, gconstpointer data)
@@ -398,6 +504,8 @@ int main(int argc, char **argv)
     ADD("fetch-fault-ends-block", test_fetch_fault_ends_block);
     ADD("jalr", test_jalr);
     ADD("jal-chains", test_jal_chains);
+    ADD("jal-extends", test_jal_extends);
+    ADD("jal-no-extension", test_jal_no_extension);
     ADD("loads-stores", test_loads_stores);
     ADD("csr", test_csr);
     ADD("system-ends-block", test_system_ends_block);
