@@ -660,7 +660,9 @@ static void gen_shift(TCGContext *s, TCGOp *op, X86Shift sh, bool w32)
         } else if (w32) {
             emit_mov_rr32(code, rd, rd); /* a 32-bit op still truncates */
         }
-        if (w32) {
+        /* A 32-bit logical right shift by 1..31 clears bit 31: its zero extension (what
+         * every 32-bit op does) is already the sign extension. */
+        if (w32 && !(sh == SHIFT_SHR && count)) {
             emit_ext(code, OPC_MOVSLQ, rd, rd);
         }
         set_output(s, d, rd);
