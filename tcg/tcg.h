@@ -288,6 +288,7 @@ typedef struct TCGTemp {
     uint8_t reg;       /* host register while val_type is TEMP_VAL_REG */
     uint8_t mem_coherent; /* the memory copy holds the current value */
     uint8_t observed;     /* globals: other threads read the field while the vCPU runs */
+    uint8_t pinned;       /* the global of TCGFrontend.pinned_global_offset */
     int32_t mem_offset;   /* globals: env offset; spilled temps: frame offset, or -1 */
     int64_t val;          /* constants */
     const char *name;     /* globals: for dumps */

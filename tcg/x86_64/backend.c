@@ -13,6 +13,7 @@
 #define NB_HOST_REGS 16
 #define TCG_REG_ENV R14 /* callee-saved: survives helper calls */
 #define TCG_REG_TMP R11 /* scratch inside one op's code, never allocated */
+#define TCG_REG_PINNED R15 /* the front end's pinned global, when it has one */
 
 /* Spill frame: [rsp + 8 * slot]. 6 pushes + return address + frame keep rsp 16-aligned. */
 #define FRAME_SLOTS 127
@@ -35,7 +36,7 @@ static const X86Reg call_arg_regs[TCG_MAX_CALL_ARGS] = {RDI, RSI, RDX, RCX, R8, 
 
 /* Globals a self-looping block keeps in registers across its back edge, and where. */
 #define LOOP_MAX_GLOBALS 6
-static const X86Reg loop_regs[LOOP_MAX_GLOBALS] = {RBX, RBP, R12, R13, R15, R10};
+static const X86Reg loop_regs[LOOP_MAX_GLOBALS] = {RBX, RBP, R12, R13, R10, R9};
 
 /* The allocator state of one temp, for snapshots. */
 typedef struct TempSnap {
@@ -76,6 +77,8 @@ struct TCGBackendState {
     bool failed;
     uint32_t reg_to_temp[NB_HOST_REGS]; /* 0: free */
     uint16_t locked;                    /* registers the current op holds */
+    uint16_t reserved;                  /* not allocatable: the pinned global's */
+    uint32_t pinned_id;                 /* the pinned global's temp, or 0 */
     uint64_t free_slots[FRAME_WORDS];   /* bit set: slot free */
     SlowPath *slow;
     uint32_t nb_slow, slow_cap;
@@ -171,6 +174,10 @@ static void temp_spill(TCGContext *s, TCGTemp *t)
     if (t->val_type != TEMP_VAL_REG) {
         return;
     }
+    if (t->pinned) {
+        temp_store(s, t); /* it never leaves its register */
+        return;
+    }
     if (t->kind == TCG_TEMP_NORMAL || t->kind == TCG_TEMP_LOCAL || t->kind == TCG_TEMP_GLOBAL) {
         temp_store(s, t);
     }
@@ -251,7 +258,7 @@ static X86Reg reg_alloc(TCGContext *s, uint16_t allowed)
     TCGBackendState *be = s->be;
     X86Reg victim = X86_NO_REG;
 
-    allowed &= ALL_ALLOCATABLE & ~be->locked;
+    allowed &= ALL_ALLOCATABLE & ~be->locked & ~be->reserved;
     for (unsigned i = 0; i < G_N_ELEMENTS(alloc_order); i++) {
         X86Reg r = alloc_order[i];
         if ((allowed & REG_BIT(r)) && !be->reg_to_temp[r]) {
@@ -332,7 +339,7 @@ static X86Reg temp_load_ex(TCGContext *s, TCGTemp *t, uint16_t allowed, bool *sc
         X86Reg old = t->reg;
         r = reg_alloc(s, allowed);
         emit_mov_rr(&be->code, r, old);
-        if (t->kind == TCG_TEMP_FIXED || (be->locked & REG_BIT(old))) {
+        if (t->kind == TCG_TEMP_FIXED || t->pinned || (be->locked & REG_BIT(old))) {
             /* The old register stays with the temp; r is a copy. */
             if (scratch) {
                 *scratch = true;
@@ -381,6 +388,16 @@ static void set_output(TCGContext *s, TCGTemp *t, X86Reg r)
     uint32_t prev = be->reg_to_temp[r];
 
     g_assert(t->kind != TCG_TEMP_CONST && t->kind != TCG_TEMP_FIXED);
+    if (t->pinned && r != TCG_REG_PINNED) {
+        /* The result was computed elsewhere: the pinned register takes it. */
+        emit_mov_rr(&be->code, TCG_REG_PINNED, r);
+        if (prev == id || prev == 0) {
+            be->reg_to_temp[r] = 0;
+        }
+        be->locked |= REG_BIT(TCG_REG_PINNED);
+        t->mem_coherent = 0;
+        return;
+    }
     if (prev && prev != id) {
         TCGTemp *p = &s->temps[prev];
         g_assert(p->kind != TCG_TEMP_GLOBAL);
@@ -461,6 +478,9 @@ static void sync_globals(TCGContext *s, bool locals_too)
             continue;
         }
         TCGTemp *t = &s->temps[id];
+        if (t->pinned) {
+            continue; /* stays in its register across blocks; the epilogue stores it */
+        }
         if (t->kind == TCG_TEMP_GLOBAL || (locals_too && t->kind == TCG_TEMP_LOCAL)) {
             temp_store(s, t);
         }
@@ -478,6 +498,9 @@ static void forget_registers(TCGContext *s)
             continue;
         }
         TCGTemp *t = &s->temps[id];
+        if (t->pinned) {
+            continue;
+        }
         be->reg_to_temp[r] = 0;
         if (t->kind == TCG_TEMP_NORMAL) {
             temp_dead(s, t);
@@ -644,7 +667,9 @@ static void gen_shift(TCGContext *s, TCGOp *op, X86Shift sh, bool w32)
         } else if (w32) {
             emit_mov_rr32(code, rd, rd); /* a 32-bit op still truncates */
         }
-        if (w32) {
+        /* A 32-bit logical right shift by 1..31 clears bit 31: its zero extension (what
+         * every 32-bit op does) is already the sign extension. */
+        if (w32 && !(sh == SHIFT_SHR && count)) {
             emit_ext(code, OPC_MOVSLQ, rd, rd);
         }
         set_output(s, d, rd);
@@ -1671,6 +1696,11 @@ static void gen_call(TCGContext *s, TCGOp *op)
     }
     emit_call_abs(code, fn);
     be->locked = 0;
+    if (be->pinned_id && !(flags & TCG_CALL_NO_WRITE_GLOBALS)) {
+        TCGTemp *p = &s->temps[be->pinned_id];
+        emit_ld64(code, TCG_REG_PINNED, TCG_REG_ENV, p->mem_offset);
+        p->mem_coherent = 1;
+    }
     if (no) {
         set_output(s, arg_temp(s, op->args[0]), RAX);
     }
@@ -2019,7 +2049,7 @@ static void loop_prepare(TCGContext *s, uint64_t pc)
         /* Loop-carried values: reads of globals the block has not written yet. */
         for (unsigned k = no; k < no + ni; k++) {
             if (op->args[k] < s->nb_globals && s->temps[op->args[k]].kind == TCG_TEMP_GLOBAL &&
-                !written[op->args[k]]) {
+                !s->temps[op->args[k]].pinned && !written[op->args[k]]) {
                 uses[op->args[k]]++;
             }
         }
@@ -2098,7 +2128,7 @@ static void loop_prepare(TCGContext *s, uint64_t pc)
         /* Then globals the loop body writes: their stores wait for the loop's exit. */
         for (uint32_t id = 0; id < s->nb_globals && be->nb_loop < LOOP_MAX_GLOBALS; id++) {
             if (body_written[id] && s->temps[id].kind == TCG_TEMP_GLOBAL &&
-                !s->temps[id].observed) {
+                !s->temps[id].observed && !s->temps[id].pinned) {
                 be->loop_gid[be->nb_loop++] = id;
             }
         }
@@ -2135,9 +2165,21 @@ static void backend_reset(TCGContext *s, uint8_t *code_rw, const uint8_t *code_r
         t->mem_offset = -1;
         t->mem_coherent = 0;
     }
+    be->reserved = 0;
+    be->pinned_id = 0;
     for (uint32_t i = TCG_ENV.id + 1; i < s->nb_globals; i++) {
-        s->temps[i].val_type = TEMP_VAL_MEM;
-        s->temps[i].mem_coherent = 1;
+        TCGTemp *t = &s->temps[i];
+        t->val_type = TEMP_VAL_MEM;
+        t->mem_coherent = 1;
+        if (t->pinned) {
+            /* In its register since the prologue; env may be behind. */
+            t->val_type = TEMP_VAL_REG;
+            t->reg = TCG_REG_PINNED;
+            t->mem_coherent = 0;
+            be->reg_to_temp[TCG_REG_PINNED] = i;
+            be->reserved = REG_BIT(TCG_REG_PINNED);
+            be->pinned_id = i;
+        }
     }
     for (uint32_t i = 0; i < s->nb_labels; i++) {
         s->labels[i].host_offset = -1;
@@ -2226,7 +2268,8 @@ int tcg_backend_gen_code(TCGContext *s, uint8_t *code_rw, const uint8_t *code_rx
 }
 
 int tcg_backend_gen_prologue(uint8_t *code_rw, const uint8_t *code_rx, size_t avail,
-                             size_t *epilogue_offset, size_t *lookup_miss_offset)
+                             int32_t pinned_offset, size_t *epilogue_offset,
+                             size_t *lookup_miss_offset)
 {
     static const X86Reg saved[] = {RBP, RBX, R12, R13, R14, R15};
     X86Code c = {.buf = code_rw, .pos = 0};
@@ -2239,12 +2282,18 @@ int tcg_backend_gen_prologue(uint8_t *code_rw, const uint8_t *code_rx, size_t av
     }
     emit_alu_ri(&c, ALU_SUB, RSP, FRAME_SIZE, false);
     emit_mov_rr(&c, TCG_REG_ENV, RDI);
+    if (pinned_offset >= 0) {
+        emit_ld64(&c, TCG_REG_PINNED, TCG_REG_ENV, pinned_offset);
+    }
     emit_jmp_r(&c, RSI);
 
     /* lookup_and_goto_ptr's miss target: return 0 to the loop. */
     *lookup_miss_offset = c.pos;
     emit_zero(&c, RAX);
     *epilogue_offset = c.pos;
+    if (pinned_offset >= 0) {
+        emit_st64(&c, TCG_REG_PINNED, TCG_REG_ENV, pinned_offset);
+    }
     emit_alu_ri(&c, ALU_ADD, RSP, FRAME_SIZE, false);
     for (unsigned i = G_N_ELEMENTS(saved); i > 0; i--) {
         emit_pop(&c, saved[i - 1]);
