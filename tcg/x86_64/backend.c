@@ -91,6 +91,7 @@ struct TCGBackendState {
     bool loop_slot[2];
     unsigned nb_loop;
     uint32_t loop_gid[LOOP_MAX_GLOBALS];
+    bool loop_written[LOOP_MAX_GLOBALS]; /* the block writes it: dirty at the head */
     size_t loop_head;
     size_t loop_exit_at[2]; /* rel32 of the back edges' exit-request jne, or 0 */
     /* Register state kept for a label whose only way in is one forward brcond. */
@@ -2121,6 +2122,7 @@ static void loop_prepare(TCGContext *s, uint64_t pc)
             if (!best) {
                 break;
             }
+            be->loop_written[be->nb_loop] = written[best];
             be->loop_gid[be->nb_loop++] = best;
             uses[best] = 0;
             body_written[best] = false;
@@ -2129,6 +2131,7 @@ static void loop_prepare(TCGContext *s, uint64_t pc)
         for (uint32_t id = 0; id < s->nb_globals && be->nb_loop < LOOP_MAX_GLOBALS; id++) {
             if (body_written[id] && s->temps[id].kind == TCG_TEMP_GLOBAL &&
                 !s->temps[id].observed && !s->temps[id].pinned) {
+                be->loop_written[be->nb_loop] = true;
                 be->loop_gid[be->nb_loop++] = id;
             }
         }
@@ -2219,7 +2222,9 @@ int tcg_backend_gen_code(TCGContext *s, uint8_t *code_rw, const uint8_t *code_rx
             emit_ld64(code, loop_regs[k], TCG_REG_ENV, g->mem_offset);
             g->val_type = TEMP_VAL_REG;
             g->reg = loop_regs[k];
-            g->mem_coherent = g->observed; /* the back edge stores only those */
+            /* The back edge stores only observed ones; a global the block never
+             * writes stays what env has. */
+            g->mem_coherent = g->observed || !be->loop_written[k];
             be->reg_to_temp[loop_regs[k]] = be->loop_gid[k];
         }
         be->loop_head = code->pos;
