@@ -630,6 +630,7 @@ TranslationBlock *tcg_tb_compile_ex(TCGContext *s, uint64_t pc, uint64_t phys_pc
     *why = TB_FAIL_NONE;
     if (!jit->opts.no_optimize) {
         tcg_optimize(s);
+        tcg_memgroup(s);
     }
     tcg_liveness(s);
 

@@ -530,6 +530,8 @@ char *tcg_dump_op(TCGContext *s, const TCGOp *op)
         case INDEX_op_insn_start:
         case INDEX_op_qemu_ld:
         case INDEX_op_qemu_st:
+        case INDEX_op_qemu_ld_a:
+        case INDEX_op_qemu_st_a:
             g_string_append_printf(out, "0x%" PRIx64, c[i]);
             break;
         default:

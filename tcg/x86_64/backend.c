@@ -56,6 +56,13 @@ typedef struct SlowPath {
     uint8_t nb_dirty;
     uint8_t dirty_reg[NB_HOST_REGS];
     int32_t dirty_off[NB_HOST_REGS];
+    /* Grouped accesses (qemu_ld_a/qemu_st_a): rel32 of the jump taken when the group's
+     * check failed, to an out-of-line copy of the full TLB lookup; 0 for plain ones. */
+    size_t full_at;
+    X86Reg entry_reg; /* stores: the TLB entry register of the full lookup */
+    /* tlb_check failures (check_reg valid): the jne(s) to the stub that zeroes it. */
+    X86Reg check_reg;
+    size_t check_jcc_at[2];
     /* fpop fallbacks (fp_fn set): every jump that leads here, the function, its argument */
     const void *fp_fn;
     uint64_t fp_arg;
@@ -1038,6 +1045,8 @@ static SlowPath *slow_path_new(TCGContext *s)
     }
     SlowPath *sp = &be->slow[be->nb_slow++];
     memset(sp, 0, sizeof(*sp));
+    sp->entry_reg = X86_NO_REG;
+    sp->check_reg = X86_NO_REG;
     return sp;
 }
 
@@ -1083,29 +1092,83 @@ static void emit_tlb_lookup(TCGContext *s, SlowPath *sp, X86Reg addr, X86Reg ent
     emit_mov_rr(code, entry, addr);
     emit_shift_ri(code, SHIFT_SHR, entry, TCG_PAGE_BITS - entry_shift, false);
     emit_alu_ri(code, ALU_AND, entry, (TCG_TLB_SIZE - 1) << entry_shift, true);
-    emit_lea(code, entry, TCG_REG_ENV, entry, 0, tlb_offset(s, mmu_idx));
     emit_mov_rr(code, TCG_REG_TMP, addr);
     emit_alu_ri(code, ALU_AND, TCG_REG_TMP,
                 (int64_t)(TCG_PAGE_MASK | ((UINT64_C(1) << size_log2) - 1)), false);
-    emit_alu_rm(code, ALU_CMP, TCG_REG_TMP, entry,
-                is_store ? (int32_t)offsetof(TCGTLBEntry, addr_write)
-                         : (int32_t)offsetof(TCGTLBEntry, addr_read));
+    /* [env + entry + disp]: the entry's fields without forming its address. */
+    emit_modrm_sib(code, ((ALU_CMP << 3) | 3) | OPC_W, TCG_REG_TMP, TCG_REG_ENV, entry, 0,
+                   tlb_offset(s, mmu_idx) +
+                       (is_store ? (int32_t)offsetof(TCGTLBEntry, addr_write)
+                                 : (int32_t)offsetof(TCGTLBEntry, addr_read)));
     sp->jcc_at = emit_jcc32(code, X86_CC_NE);
-    emit_ld64(code, entry, entry, (int32_t)offsetof(TCGTLBEntry, addend));
+    emit_modrm_sib(code, OPC_MOV_LOAD | OPC_W, entry, TCG_REG_ENV, entry, 0,
+                   tlb_offset(s, mmu_idx) + (int32_t)offsetof(TCGTLBEntry, addend));
+}
+
+/*
+ * tlb_check: index the TLB with the window's first byte, compare the tags with the page
+ * of its last S-aligned unit plus its alignment bits (a window across two pages misses:
+ * adjacent pages never share an entry), and take the addend; 0 on any mismatch.
+ */
+static void gen_tlb_check(TCGContext *s, TCGOp *op)
+{
+    X86Code *code = &s->be->code;
+    TCGMemOpIdx oi = (TCGMemOpIdx)op->args[2];
+    unsigned access = (unsigned)op->args[3];
+    int32_t lo = (int32_t)op->args[4], hi = (int32_t)op->args[5];
+    unsigned mmu_idx = tcg_memop_idx_mmu(oi);
+    unsigned size_log2 = tcg_memop_idx_op(oi) & MO_SIZE;
+    unsigned entry_shift = __builtin_ctz(sizeof(TCGTLBEntry));
+    int32_t tlb = tlb_offset(s, mmu_idx);
+    unsigned nb_cmp = 0;
+
+    g_assert(mmu_idx < TCG_MMU_IDX_MAX);
+    X86Reg addr = temp_load(s, arg_temp(s, op->args[1]));
+    X86Reg a = reg_alloc(s, ALL_ALLOCATABLE);
+    SlowPath *sp = slow_path_new(s);
+    sp->check_reg = a;
+
+    if (lo) {
+        emit_lea(code, a, addr, X86_NO_REG, 0, lo);
+    } else {
+        emit_mov_rr(code, a, addr);
+    }
+    emit_shift_ri(code, SHIFT_SHR, a, TCG_PAGE_BITS - entry_shift, false);
+    emit_alu_ri(code, ALU_AND, a, (TCG_TLB_SIZE - 1) << entry_shift, true);
+    emit_lea(code, TCG_REG_TMP, addr, X86_NO_REG, 0, hi);
+    emit_alu_ri(code, ALU_AND, TCG_REG_TMP,
+                (int64_t)(TCG_PAGE_MASK | ((UINT64_C(1) << size_log2) - 1)), false);
+    if (access & TCG_TLB_CHECK_READ) {
+        emit_modrm_sib(code, ((ALU_CMP << 3) | 3) | OPC_W, TCG_REG_TMP, TCG_REG_ENV, a, 0,
+                       tlb + (int32_t)offsetof(TCGTLBEntry, addr_read));
+        sp->check_jcc_at[nb_cmp++] = emit_jcc32(code, X86_CC_NE);
+    }
+    if (access & TCG_TLB_CHECK_WRITE) {
+        emit_modrm_sib(code, ((ALU_CMP << 3) | 3) | OPC_W, TCG_REG_TMP, TCG_REG_ENV, a, 0,
+                       tlb + (int32_t)offsetof(TCGTLBEntry, addr_write));
+        sp->check_jcc_at[nb_cmp++] = emit_jcc32(code, X86_CC_NE);
+    }
+    g_assert(nb_cmp > 0);
+    emit_modrm_sib(code, OPC_MOV_LOAD | OPC_W, a, TCG_REG_ENV, a, 0,
+                   tlb + (int32_t)offsetof(TCGTLBEntry, addend));
+    sp->back_to = code->pos;
+    set_output(s, arg_temp(s, op->args[0]), a);
 }
 
 static void gen_qemu_ld(TCGContext *s, TCGOp *op)
 {
     X86Code *code = &s->be->code;
     TCGTemp *d = arg_temp(s, op->args[0]);
-    TCGMemOpIdx oi = (TCGMemOpIdx)op->args[2];
+    TCGMemOpIdx oi = (TCGMemOpIdx)op->args[op->nb_oargs + op->nb_iargs];
     TCGMemOp mop = tcg_memop_idx_op(oi);
     static const int load_opc[2][4] = {
         {OPC_MOVZBL, OPC_MOVZWL, OPC_MOV_LOAD, OPC_MOV_LOAD | OPC_W},
         {OPC_MOVSBQ, OPC_MOVSWQ, OPC_MOVSLQ, OPC_MOV_LOAD | OPC_W},
     };
 
+    bool grouped = op->opc == INDEX_op_qemu_ld_a;
     X86Reg addr = temp_load(s, arg_temp(s, op->args[1]));
+    X86Reg addend = grouped ? temp_load(s, arg_temp(s, op->args[2])) : X86_NO_REG;
     /* The output register doubles as the TLB entry pointer. */
     X86Reg rd = reg_alloc(s, ALL_ALLOCATABLE);
     SlowPath *sp = slow_path_new(s);
@@ -1113,9 +1176,17 @@ static void gen_qemu_ld(TCGContext *s, TCGOp *op)
     sp->addr_reg = addr;
     sp->val_reg = rd;
     slow_path_capture(s, sp, rd);
-    emit_tlb_lookup(s, sp, addr, rd, false);
-    emit_modrm_sib(code, load_opc[!!(mop & MO_SIGN)][mop & MO_SIZE] & ~OPC_BYTE, rd, addr, rd,
-                   0, 0);
+    if (grouped) {
+        /* The group's check passed (addend != 0) or the full lookup runs out of line. */
+        emit_test_rr(code, addend, addend, false);
+        sp->full_at = emit_jcc32(code, X86_CC_E);
+        emit_modrm_sib(code, load_opc[!!(mop & MO_SIGN)][mop & MO_SIZE] & ~OPC_BYTE, rd, addr,
+                       addend, 0, 0);
+    } else {
+        emit_tlb_lookup(s, sp, addr, rd, false);
+        emit_modrm_sib(code, load_opc[!!(mop & MO_SIGN)][mop & MO_SIZE] & ~OPC_BYTE, rd, addr,
+                       rd, 0, 0);
+    }
     sp->back_to = code->pos;
     set_output(s, d, rd);
 }
@@ -1123,21 +1194,30 @@ static void gen_qemu_ld(TCGContext *s, TCGOp *op)
 static void gen_qemu_st(TCGContext *s, TCGOp *op)
 {
     X86Code *code = &s->be->code;
-    TCGMemOpIdx oi = (TCGMemOpIdx)op->args[2];
+    TCGMemOpIdx oi = (TCGMemOpIdx)op->args[op->nb_oargs + op->nb_iargs];
     TCGMemOp mop = tcg_memop_idx_op(oi);
+    bool grouped = op->opc == INDEX_op_qemu_st_a;
 
     X86Reg val = temp_load(s, arg_temp(s, op->args[0]));
     X86Reg addr = temp_load(s, arg_temp(s, op->args[1]));
+    X86Reg addend = grouped ? temp_load(s, arg_temp(s, op->args[2])) : X86_NO_REG;
     X86Reg entry = reg_alloc(s, ALL_ALLOCATABLE);
     SlowPath *sp = slow_path_new(s);
     sp->is_store = true;
     sp->oi = oi;
     sp->addr_reg = addr;
     sp->val_reg = val;
+    sp->entry_reg = entry;
     slow_path_capture(s, sp, X86_NO_REG);
     sp->save_regs &= ~REG_BIT(entry);
-    emit_tlb_lookup(s, sp, addr, entry, true);
-    emit_store_sized(code, mop & MO_SIZE, val, addr, entry, 0);
+    if (grouped) {
+        emit_test_rr(code, addend, addend, false);
+        sp->full_at = emit_jcc32(code, X86_CC_E);
+        emit_store_sized(code, mop & MO_SIZE, val, addr, addend, 0);
+    } else {
+        emit_tlb_lookup(s, sp, addr, entry, true);
+        emit_store_sized(code, mop & MO_SIZE, val, addr, entry, 0);
+    }
     sp->back_to = code->pos;
 }
 
@@ -1155,6 +1235,32 @@ static void emit_slow_path(TCGContext *s, SlowPath *sp)
     X86Reg saved[NB_HOST_REGS];
     unsigned nb_saved = 0;
 
+    if (sp->check_reg != X86_NO_REG) {
+        /* A failed tlb_check: addend 0, the accesses look up one by one. */
+        for (unsigned i = 0; i < 2 && sp->check_jcc_at[i]; i++) {
+            patch_rel32(code, sp->check_jcc_at[i], code->pos);
+        }
+        emit_zero(code, sp->check_reg);
+        patch_rel32(code, emit_jmp32(code), sp->back_to);
+        return;
+    }
+    if (sp->full_at) {
+        /* The full lookup of a grouped access whose check failed; as inline for others. */
+        patch_rel32(code, sp->full_at, code->pos);
+        if (sp->is_store) {
+            emit_tlb_lookup(s, sp, sp->addr_reg, sp->entry_reg, true);
+            emit_store_sized(code, mop & MO_SIZE, sp->val_reg, sp->addr_reg, sp->entry_reg, 0);
+        } else {
+            static const int load_opc[2][4] = {
+                {OPC_MOVZBL, OPC_MOVZWL, OPC_MOV_LOAD, OPC_MOV_LOAD | OPC_W},
+                {OPC_MOVSBQ, OPC_MOVSWQ, OPC_MOVSLQ, OPC_MOV_LOAD | OPC_W},
+            };
+            emit_tlb_lookup(s, sp, sp->addr_reg, sp->val_reg, false);
+            emit_modrm_sib(code, load_opc[!!(mop & MO_SIGN)][mop & MO_SIZE] & ~OPC_BYTE,
+                           sp->val_reg, sp->addr_reg, sp->val_reg, 0, 0);
+        }
+        patch_rel32(code, emit_jmp32(code), sp->back_to);
+    }
     patch_rel32(code, sp->jcc_at, code->pos);
     for (unsigned i = 0; i < sp->nb_dirty; i++) {
         emit_st64(code, sp->dirty_reg[i], TCG_REG_ENV, sp->dirty_off[i]);
@@ -1873,10 +1979,15 @@ static void gen_op(TCGContext *s, TCGOp *op, TCGCodeGenOut *out)
     case INDEX_op_st64:
         gen_st(s, op);
         break;
+    case INDEX_op_tlb_check:
+        gen_tlb_check(s, op);
+        break;
     case INDEX_op_qemu_ld:
+    case INDEX_op_qemu_ld_a:
         gen_qemu_ld(s, op);
         break;
     case INDEX_op_qemu_st:
+    case INDEX_op_qemu_st_a:
         gen_qemu_st(s, op);
         break;
     case INDEX_op_call:
