@@ -390,16 +390,6 @@ static void set_output(TCGContext *s, TCGTemp *t, X86Reg r)
     uint32_t prev = be->reg_to_temp[r];
 
     g_assert(t->kind != TCG_TEMP_CONST && t->kind != TCG_TEMP_FIXED);
-    if (t->pinned && r != TCG_REG_PINNED) {
-        /* The result was computed elsewhere: the pinned register takes it. */
-        emit_mov_rr(&be->code, TCG_REG_PINNED, r);
-        if (prev == id || prev == 0) {
-            be->reg_to_temp[r] = 0;
-        }
-        be->locked |= REG_BIT(TCG_REG_PINNED);
-        t->mem_coherent = 0;
-        return;
-    }
     if (prev && prev != id) {
         TCGTemp *p = &s->temps[prev];
         g_assert(p->kind != TCG_TEMP_GLOBAL);
@@ -408,6 +398,12 @@ static void set_output(TCGContext *s, TCGTemp *t, X86Reg r)
             slot_free(be, p->mem_offset);
             p->mem_offset = -1;
         }
+    }
+    if (t->pinned && r != TCG_REG_PINNED) {
+        /* Computed elsewhere: the pinned register takes the result, r is free again. */
+        emit_mov_rr(&be->code, TCG_REG_PINNED, r);
+        be->reg_to_temp[r] = 0;
+        r = TCG_REG_PINNED;
     }
     if (t->val_type == TEMP_VAL_REG && t->reg != r && be->reg_to_temp[t->reg] == id) {
         be->reg_to_temp[t->reg] = 0;
