@@ -1,6 +1,7 @@
 /* Traps: ecall, ebreak (both sizes), illegal instructions (mtval = the bits), access
  * faults on load/store/fetch (mtval = the address), misaligned atomics, mret restoring
- * MIE from MPIE, and vectored mtvec sending exceptions to its base. */
+ * MIE from MPIE, vectored mtvec sending exceptions to its base, and a fault among
+ * accesses off one base. */
 #include "test.h"
 
 /* The handler records mcause in s2, mepc in s3, mtval in s4, mstatus in s7 and counts
@@ -152,6 +153,34 @@ run_tests:
     EXPECT_TRAP(11)
     la t0, handler
     csrw mtvec, t0
+
+    /* Accesses off one base in one block (the JIT checks their window once): the fifth
+     * faults past the end of RAM (the default 128 MiB). mepc and mtval name it, the
+     * stores before it are done, the ones after it are not. */
+    TEST(17)
+    li a1, 0x88000000 - 16
+    li a2, 0x1111
+    li a3, 0x2222
+    li a4, 0x3333
+    la s6, 3f
+    sd zero, 0(a1)
+    sd zero, 8(a1)
+    sd a2, 0(a1)
+    sd a3, 8(a1)
+2:  ld a5, 16(a1)
+    sd a4, 0(a1)
+    sd a4, 8(a1)
+    j fail
+3:  EXPECT_TRAP(5)
+    la a0, 2b
+    bne s3, a0, fail
+    li a0, 0x88000000
+    bne s4, a0, fail
+    ld a0, 0(a1)
+    CHECK(a0, 0x1111)
+    ld a0, 8(a1)
+    CHECK(a0, 0x2222)
+
     mv ra, s0
     ret
 
