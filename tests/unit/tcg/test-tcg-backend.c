@@ -791,6 +791,22 @@ static void test_grouping_limits(Fixture *f, gconstpointer data)
     compile(f);
     g_assert_cmpuint(count_ops(s, INDEX_op_tlb_check), ==, 0);
 
+    /* Addresses known at translation time group too. */
+    tcg_func_start(s);
+    tcg_gen_qemu_ld(s, f->r[2], tcg_constant(s, RAM_BASE + 0x208), 0, MO_UQ);
+    tcg_gen_qemu_st(s, f->r[4], tcg_constant(s, RAM_BASE + 0x200), 0, MO_UL);
+    tcg_gen_qemu_ld(s, f->r[3], tcg_constant(s, RAM_BASE + 0x200), 0, MO_UQ);
+    TranslationBlock *ctb = compile(f);
+    g_assert_cmpuint(count_ops(s, INDEX_op_tlb_check), ==, 1);
+    ram_set(f, RAM_BASE + 0x200, 0x1111111111111111ull, 8);
+    ram_set(f, RAM_BASE + 0x208, 0x2222, 8);
+    for (unsigned round = 0; round < 2; round++) {
+        f->cpu->regs[4] = 0x33333333 + round;
+        run(f, ctb);
+        g_assert_cmphex(f->cpu->regs[2], ==, 0x2222);
+        g_assert_cmphex(f->cpu->regs[3], ==, 0x1111111133333333ull + round);
+    }
+
     /* The base changed, but the addresses were computed from its earlier value. */
     tcg_func_start(s);
     a = tcg_temp_new(s);
