@@ -90,6 +90,13 @@ typedef struct TCGCPUCommon {
  * ------------------------------------------------------------------------------------ */
 typedef struct TCGFrontend {
     const char *name;
+    /* Optional: one 64-bit global (at this env offset, when has_pinned_global) that lives
+     * in a host register in all generated code: loaded on entry, stored on the way out
+     * to the loop and before anything that may read env or raise, but not at block
+     * boundaries. For a value every block updates (an instruction counter), this takes
+     * a memory read-modify-write off every block. */
+    bool has_pinned_global;
+    int32_t pinned_global_offset;
     /* offsetof(<guest CPU state>, <TCGCPUCommon member>) */
     size_t common_offset;
     /* Declares the globals on a new context; keep handles in s->frontend_data. */

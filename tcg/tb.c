@@ -100,8 +100,9 @@ TCGJit *tcg_jit_new(const TCGFrontend *fe, const TCGJitOptions *opts, GError **e
     if (!tcg_code_buffer_init(&jit->cb, jit->opts.code_size, errp)) {
         return NULL;
     }
-    int n = tcg_backend_gen_prologue(jit->cb.rw, jit->cb.rx, jit->cb.size, &epilogue,
-                                     &lookup_miss);
+    int n = tcg_backend_gen_prologue(jit->cb.rw, jit->cb.rx, jit->cb.size,
+                                     fe->has_pinned_global ? fe->pinned_global_offset : -1,
+                                     &epilogue, &lookup_miss);
     g_assert(n > 0);
     jit->prologue = (uintptr_t(*)(void *, const void *))(uintptr_t)jit->cb.rx;
     jit->rt.epilogue_rx = jit->cb.rx + epilogue;
@@ -629,6 +630,7 @@ TranslationBlock *tcg_tb_compile_ex(TCGContext *s, uint64_t pc, uint64_t phys_pc
     *why = TB_FAIL_NONE;
     if (!jit->opts.no_optimize) {
         tcg_optimize(s);
+        tcg_memgroup(s);
     }
     tcg_liveness(s);
 

@@ -48,10 +48,12 @@ typedef struct TCGCodeGenOut {
 int tcg_backend_gen_code(TCGContext *s, uint8_t *code_rw, const uint8_t *code_rx, size_t avail,
                          uintptr_t tb_exit_value, TCGCodeGenOut *out);
 
-/* The prologue `uintptr_t fn(void *env, const void *code)` and its shared epilogue;
- * returns the bytes used or -1. */
+/* The prologue `uintptr_t fn(void *env, const void *code)` and its shared epilogue, which
+ * load and store the pinned global at env + pinned_offset (-1: none); returns the bytes
+ * used or -1. */
 int tcg_backend_gen_prologue(uint8_t *code_rw, const uint8_t *code_rx, size_t avail,
-                             size_t *epilogue_offset, size_t *lookup_miss_offset);
+                             int32_t pinned_offset, size_t *epilogue_offset,
+                             size_t *lookup_miss_offset);
 
 /* Patches a goto_tb jump (rel32 at code_rw + insn_offset) to target (rx address). */
 void tcg_backend_patch_jump(uint8_t *jmp_rw, const uint8_t *jmp_rx, const void *target_rx);

@@ -8,6 +8,7 @@
 
 #include "tcg/tcg.h"
 #include "tcg/tcg-op.h"
+#include "tcg/jit.h"
 #include "tcg/tcg-internal.h"
 
 const TCGOpDef tcg_op_defs[TCG_OPCODE_COUNT] = {
@@ -84,6 +85,10 @@ TCGv tcg_global_new(TCGContext *s, int32_t offset, const char *name)
     t->mem_offset = offset;
     t->mem_coherent = 1;
     t->name = name;
+    if (s->jit) {
+        const TCGFrontend *fe = tcg_jit_frontend(s->jit);
+        t->pinned = fe->has_pinned_global && fe->pinned_global_offset == offset;
+    }
     s->nb_globals = s->nb_temps;
     return h;
 }
@@ -525,6 +530,8 @@ char *tcg_dump_op(TCGContext *s, const TCGOp *op)
         case INDEX_op_insn_start:
         case INDEX_op_qemu_ld:
         case INDEX_op_qemu_st:
+        case INDEX_op_qemu_ld_a:
+        case INDEX_op_qemu_st_a:
             g_string_append_printf(out, "0x%" PRIx64, c[i]);
             break;
         default:

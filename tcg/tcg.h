@@ -208,6 +208,12 @@ enum {
     /* guest memory through the soft-MMU: value, address, TCGMemOpIdx */                      \
     X(qemu_ld, 1, 1, 1, TCG_OPF_SIDE_EFFECTS | TCG_OPF_READS_GLOBALS)                          \
     X(qemu_st, 0, 2, 1, TCG_OPF_SIDE_EFFECTS | TCG_OPF_READS_GLOBALS)                          \
+    /* grouped accesses (tcg_memgroup): addend = tlb_check(address) with constants memop   \
+     * idx (MMU index, widest size S), TCG_TLB_CHECK_* needed, lo, hi; then accesses as   \
+     * above with the addend as an extra input after the address */                      \
+    X(tlb_check, 1, 1, 4, 0)                                                                   \
+    X(qemu_ld_a, 1, 2, 1, TCG_OPF_SIDE_EFFECTS | TCG_OPF_READS_GLOBALS)                        \
+    X(qemu_st_a, 0, 3, 1, TCG_OPF_SIDE_EFFECTS | TCG_OPF_READS_GLOBALS)                        \
     /* host floating point with a fallback: d, a, b, c; TCGFpKind desc, fallback, arg */      \
     X(fpop, 1, 3, 3, TCG_OPF_SIDE_EFFECTS | TCG_OPF_READS_GLOBALS)                             \
     X(call, 0, 0, 0, TCG_OPF_CALL)             /* see tcg_gen_call() */                       \
@@ -263,6 +269,16 @@ enum {
     TCG_EXIT_REQUESTED = 3, /* produced by the block-entry exit-request check */
 };
 
+/*
+ * tlb_check: the host addend (host address - guest address) of the page that holds the
+ * whole window [address + lo, address + hi + S), when the TLB maps that page as plain RAM
+ * (no MMIO, watch or invalid flag) for the access types asked for and address + hi is
+ * S-aligned; otherwise 0. qemu_ld_a/qemu_st_a with a non-zero addend access host memory
+ * at address + addend directly; with 0 they are qemu_ld/qemu_st. tcg_memgroup() only
+ * emits them for accesses the window covers, each aligned when address + hi is.
+ */
+enum { TCG_TLB_CHECK_READ = 1, TCG_TLB_CHECK_WRITE = 2 };
+
 /* lookup_and_goto_ptr's flags when the front end cannot tell them at translation time. */
 #define TCG_LOOKUP_FLAGS_UNKNOWN UINT64_MAX
 
@@ -272,6 +288,7 @@ typedef struct TCGTemp {
     uint8_t reg;       /* host register while val_type is TEMP_VAL_REG */
     uint8_t mem_coherent; /* the memory copy holds the current value */
     uint8_t observed;     /* globals: other threads read the field while the vCPU runs */
+    uint8_t pinned;       /* the global of TCGFrontend.pinned_global_offset */
     int32_t mem_offset;   /* globals: env offset; spilled temps: frame offset, or -1 */
     int64_t val;          /* constants */
     const char *name;     /* globals: for dumps */
@@ -379,6 +396,7 @@ bool tcg_op_eval(TCGOpcode opc, uint64_t a, uint64_t b, uint64_t *result);
 
 /* Passes, in the order tcg_tb_gen_code() runs them. */
 void tcg_optimize(TCGContext *s);
+void tcg_memgroup(TCGContext *s);
 void tcg_liveness(TCGContext *s);
 
 #endif

@@ -1357,6 +1357,10 @@ static void riscv_tcg_code_page_added(void *opaque, uint64_t phys_page)
 
 const TCGFrontend riscv_tcg_frontend_template = {
     .name = "riscv64",
+    /* Every block adds to minstret: it stays in a host register (query-jit sees it as of
+     * the last exit to the loop or loop iteration). */
+    .has_pinned_global = true,
+    .pinned_global_offset = offsetof(RiscvCPU, env.minstret),
     .common_offset = offsetof(RiscvCPU, tcg),
     .init_context = riscv_tcg_init_context,
     .free_context = riscv_tcg_free_context,

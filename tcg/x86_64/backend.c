@@ -13,6 +13,7 @@
 #define NB_HOST_REGS 16
 #define TCG_REG_ENV R14 /* callee-saved: survives helper calls */
 #define TCG_REG_TMP R11 /* scratch inside one op's code, never allocated */
+#define TCG_REG_PINNED R15 /* the front end's pinned global, when it has one */
 
 /* Spill frame: [rsp + 8 * slot]. 6 pushes + return address + frame keep rsp 16-aligned. */
 #define FRAME_SLOTS 127
@@ -35,7 +36,7 @@ static const X86Reg call_arg_regs[TCG_MAX_CALL_ARGS] = {RDI, RSI, RDX, RCX, R8, 
 
 /* Globals a self-looping block keeps in registers across its back edge, and where. */
 #define LOOP_MAX_GLOBALS 6
-static const X86Reg loop_regs[LOOP_MAX_GLOBALS] = {RBX, RBP, R12, R13, R15, R10};
+static const X86Reg loop_regs[LOOP_MAX_GLOBALS] = {RBX, RBP, R12, R13, R10, R9};
 
 /* The allocator state of one temp, for snapshots. */
 typedef struct TempSnap {
@@ -55,6 +56,13 @@ typedef struct SlowPath {
     uint8_t nb_dirty;
     uint8_t dirty_reg[NB_HOST_REGS];
     int32_t dirty_off[NB_HOST_REGS];
+    /* Grouped accesses (qemu_ld_a/qemu_st_a): rel32 of the jump taken when the group's
+     * check failed, to an out-of-line copy of the full TLB lookup; 0 for plain ones. */
+    size_t full_at;
+    X86Reg entry_reg; /* stores: the TLB entry register of the full lookup */
+    /* tlb_check failures (check_reg valid): the jne(s) to the stub that zeroes it. */
+    X86Reg check_reg;
+    size_t check_jcc_at[2];
     /* fpop fallbacks (fp_fn set): every jump that leads here, the function, its argument */
     const void *fp_fn;
     uint64_t fp_arg;
@@ -69,6 +77,8 @@ struct TCGBackendState {
     bool failed;
     uint32_t reg_to_temp[NB_HOST_REGS]; /* 0: free */
     uint16_t locked;                    /* registers the current op holds */
+    uint16_t reserved;                  /* not allocatable: the pinned global's */
+    uint32_t pinned_id;                 /* the pinned global's temp, or 0 */
     uint64_t free_slots[FRAME_WORDS];   /* bit set: slot free */
     SlowPath *slow;
     uint32_t nb_slow, slow_cap;
@@ -81,6 +91,7 @@ struct TCGBackendState {
     bool loop_slot[2];
     unsigned nb_loop;
     uint32_t loop_gid[LOOP_MAX_GLOBALS];
+    bool loop_written[LOOP_MAX_GLOBALS]; /* the block writes it: dirty at the head */
     size_t loop_head;
     size_t loop_exit_at[2]; /* rel32 of the back edges' exit-request jne, or 0 */
     /* Register state kept for a label whose only way in is one forward brcond. */
@@ -164,6 +175,10 @@ static void temp_spill(TCGContext *s, TCGTemp *t)
     if (t->val_type != TEMP_VAL_REG) {
         return;
     }
+    if (t->pinned) {
+        temp_store(s, t); /* it never leaves its register */
+        return;
+    }
     if (t->kind == TCG_TEMP_NORMAL || t->kind == TCG_TEMP_LOCAL || t->kind == TCG_TEMP_GLOBAL) {
         temp_store(s, t);
     }
@@ -244,7 +259,7 @@ static X86Reg reg_alloc(TCGContext *s, uint16_t allowed)
     TCGBackendState *be = s->be;
     X86Reg victim = X86_NO_REG;
 
-    allowed &= ALL_ALLOCATABLE & ~be->locked;
+    allowed &= ALL_ALLOCATABLE & ~be->locked & ~be->reserved;
     for (unsigned i = 0; i < G_N_ELEMENTS(alloc_order); i++) {
         X86Reg r = alloc_order[i];
         if ((allowed & REG_BIT(r)) && !be->reg_to_temp[r]) {
@@ -325,7 +340,7 @@ static X86Reg temp_load_ex(TCGContext *s, TCGTemp *t, uint16_t allowed, bool *sc
         X86Reg old = t->reg;
         r = reg_alloc(s, allowed);
         emit_mov_rr(&be->code, r, old);
-        if (t->kind == TCG_TEMP_FIXED || (be->locked & REG_BIT(old))) {
+        if (t->kind == TCG_TEMP_FIXED || t->pinned || (be->locked & REG_BIT(old))) {
             /* The old register stays with the temp; r is a copy. */
             if (scratch) {
                 *scratch = true;
@@ -374,6 +389,16 @@ static void set_output(TCGContext *s, TCGTemp *t, X86Reg r)
     uint32_t prev = be->reg_to_temp[r];
 
     g_assert(t->kind != TCG_TEMP_CONST && t->kind != TCG_TEMP_FIXED);
+    if (t->pinned && r != TCG_REG_PINNED) {
+        /* The result was computed elsewhere: the pinned register takes it. */
+        emit_mov_rr(&be->code, TCG_REG_PINNED, r);
+        if (prev == id || prev == 0) {
+            be->reg_to_temp[r] = 0;
+        }
+        be->locked |= REG_BIT(TCG_REG_PINNED);
+        t->mem_coherent = 0;
+        return;
+    }
     if (prev && prev != id) {
         TCGTemp *p = &s->temps[prev];
         g_assert(p->kind != TCG_TEMP_GLOBAL);
@@ -454,6 +479,9 @@ static void sync_globals(TCGContext *s, bool locals_too)
             continue;
         }
         TCGTemp *t = &s->temps[id];
+        if (t->pinned) {
+            continue; /* stays in its register across blocks; the epilogue stores it */
+        }
         if (t->kind == TCG_TEMP_GLOBAL || (locals_too && t->kind == TCG_TEMP_LOCAL)) {
             temp_store(s, t);
         }
@@ -471,6 +499,9 @@ static void forget_registers(TCGContext *s)
             continue;
         }
         TCGTemp *t = &s->temps[id];
+        if (t->pinned) {
+            continue;
+        }
         be->reg_to_temp[r] = 0;
         if (t->kind == TCG_TEMP_NORMAL) {
             temp_dead(s, t);
@@ -637,7 +668,9 @@ static void gen_shift(TCGContext *s, TCGOp *op, X86Shift sh, bool w32)
         } else if (w32) {
             emit_mov_rr32(code, rd, rd); /* a 32-bit op still truncates */
         }
-        if (w32) {
+        /* A 32-bit logical right shift by 1..31 clears bit 31: its zero extension (what
+         * every 32-bit op does) is already the sign extension. */
+        if (w32 && !(sh == SHIFT_SHR && count)) {
             emit_ext(code, OPC_MOVSLQ, rd, rd);
         }
         set_output(s, d, rd);
@@ -1016,6 +1049,8 @@ static SlowPath *slow_path_new(TCGContext *s)
     }
     SlowPath *sp = &be->slow[be->nb_slow++];
     memset(sp, 0, sizeof(*sp));
+    sp->entry_reg = X86_NO_REG;
+    sp->check_reg = X86_NO_REG;
     return sp;
 }
 
@@ -1061,29 +1096,83 @@ static void emit_tlb_lookup(TCGContext *s, SlowPath *sp, X86Reg addr, X86Reg ent
     emit_mov_rr(code, entry, addr);
     emit_shift_ri(code, SHIFT_SHR, entry, TCG_PAGE_BITS - entry_shift, false);
     emit_alu_ri(code, ALU_AND, entry, (TCG_TLB_SIZE - 1) << entry_shift, true);
-    emit_lea(code, entry, TCG_REG_ENV, entry, 0, tlb_offset(s, mmu_idx));
     emit_mov_rr(code, TCG_REG_TMP, addr);
     emit_alu_ri(code, ALU_AND, TCG_REG_TMP,
                 (int64_t)(TCG_PAGE_MASK | ((UINT64_C(1) << size_log2) - 1)), false);
-    emit_alu_rm(code, ALU_CMP, TCG_REG_TMP, entry,
-                is_store ? (int32_t)offsetof(TCGTLBEntry, addr_write)
-                         : (int32_t)offsetof(TCGTLBEntry, addr_read));
+    /* [env + entry + disp]: the entry's fields without forming its address. */
+    emit_modrm_sib(code, ((ALU_CMP << 3) | 3) | OPC_W, TCG_REG_TMP, TCG_REG_ENV, entry, 0,
+                   tlb_offset(s, mmu_idx) +
+                       (is_store ? (int32_t)offsetof(TCGTLBEntry, addr_write)
+                                 : (int32_t)offsetof(TCGTLBEntry, addr_read)));
     sp->jcc_at = emit_jcc32(code, X86_CC_NE);
-    emit_ld64(code, entry, entry, (int32_t)offsetof(TCGTLBEntry, addend));
+    emit_modrm_sib(code, OPC_MOV_LOAD | OPC_W, entry, TCG_REG_ENV, entry, 0,
+                   tlb_offset(s, mmu_idx) + (int32_t)offsetof(TCGTLBEntry, addend));
+}
+
+/*
+ * tlb_check: index the TLB with the window's first byte, compare the tags with the page
+ * of its last S-aligned unit plus its alignment bits (a window across two pages misses:
+ * adjacent pages never share an entry), and take the addend; 0 on any mismatch.
+ */
+static void gen_tlb_check(TCGContext *s, TCGOp *op)
+{
+    X86Code *code = &s->be->code;
+    TCGMemOpIdx oi = (TCGMemOpIdx)op->args[2];
+    unsigned access = (unsigned)op->args[3];
+    int32_t lo = (int32_t)op->args[4], hi = (int32_t)op->args[5];
+    unsigned mmu_idx = tcg_memop_idx_mmu(oi);
+    unsigned size_log2 = tcg_memop_idx_op(oi) & MO_SIZE;
+    unsigned entry_shift = __builtin_ctz(sizeof(TCGTLBEntry));
+    int32_t tlb = tlb_offset(s, mmu_idx);
+    unsigned nb_cmp = 0;
+
+    g_assert(mmu_idx < TCG_MMU_IDX_MAX);
+    X86Reg addr = temp_load(s, arg_temp(s, op->args[1]));
+    X86Reg a = reg_alloc(s, ALL_ALLOCATABLE);
+    SlowPath *sp = slow_path_new(s);
+    sp->check_reg = a;
+
+    if (lo) {
+        emit_lea(code, a, addr, X86_NO_REG, 0, lo);
+    } else {
+        emit_mov_rr(code, a, addr);
+    }
+    emit_shift_ri(code, SHIFT_SHR, a, TCG_PAGE_BITS - entry_shift, false);
+    emit_alu_ri(code, ALU_AND, a, (TCG_TLB_SIZE - 1) << entry_shift, true);
+    emit_lea(code, TCG_REG_TMP, addr, X86_NO_REG, 0, hi);
+    emit_alu_ri(code, ALU_AND, TCG_REG_TMP,
+                (int64_t)(TCG_PAGE_MASK | ((UINT64_C(1) << size_log2) - 1)), false);
+    if (access & TCG_TLB_CHECK_READ) {
+        emit_modrm_sib(code, ((ALU_CMP << 3) | 3) | OPC_W, TCG_REG_TMP, TCG_REG_ENV, a, 0,
+                       tlb + (int32_t)offsetof(TCGTLBEntry, addr_read));
+        sp->check_jcc_at[nb_cmp++] = emit_jcc32(code, X86_CC_NE);
+    }
+    if (access & TCG_TLB_CHECK_WRITE) {
+        emit_modrm_sib(code, ((ALU_CMP << 3) | 3) | OPC_W, TCG_REG_TMP, TCG_REG_ENV, a, 0,
+                       tlb + (int32_t)offsetof(TCGTLBEntry, addr_write));
+        sp->check_jcc_at[nb_cmp++] = emit_jcc32(code, X86_CC_NE);
+    }
+    g_assert(nb_cmp > 0);
+    emit_modrm_sib(code, OPC_MOV_LOAD | OPC_W, a, TCG_REG_ENV, a, 0,
+                   tlb + (int32_t)offsetof(TCGTLBEntry, addend));
+    sp->back_to = code->pos;
+    set_output(s, arg_temp(s, op->args[0]), a);
 }
 
 static void gen_qemu_ld(TCGContext *s, TCGOp *op)
 {
     X86Code *code = &s->be->code;
     TCGTemp *d = arg_temp(s, op->args[0]);
-    TCGMemOpIdx oi = (TCGMemOpIdx)op->args[2];
+    TCGMemOpIdx oi = (TCGMemOpIdx)op->args[op->nb_oargs + op->nb_iargs];
     TCGMemOp mop = tcg_memop_idx_op(oi);
     static const int load_opc[2][4] = {
         {OPC_MOVZBL, OPC_MOVZWL, OPC_MOV_LOAD, OPC_MOV_LOAD | OPC_W},
         {OPC_MOVSBQ, OPC_MOVSWQ, OPC_MOVSLQ, OPC_MOV_LOAD | OPC_W},
     };
 
+    bool grouped = op->opc == INDEX_op_qemu_ld_a;
     X86Reg addr = temp_load(s, arg_temp(s, op->args[1]));
+    X86Reg addend = grouped ? temp_load(s, arg_temp(s, op->args[2])) : X86_NO_REG;
     /* The output register doubles as the TLB entry pointer. */
     X86Reg rd = reg_alloc(s, ALL_ALLOCATABLE);
     SlowPath *sp = slow_path_new(s);
@@ -1091,9 +1180,17 @@ static void gen_qemu_ld(TCGContext *s, TCGOp *op)
     sp->addr_reg = addr;
     sp->val_reg = rd;
     slow_path_capture(s, sp, rd);
-    emit_tlb_lookup(s, sp, addr, rd, false);
-    emit_modrm_sib(code, load_opc[!!(mop & MO_SIGN)][mop & MO_SIZE] & ~OPC_BYTE, rd, addr, rd,
-                   0, 0);
+    if (grouped) {
+        /* The group's check passed (addend != 0) or the full lookup runs out of line. */
+        emit_test_rr(code, addend, addend, false);
+        sp->full_at = emit_jcc32(code, X86_CC_E);
+        emit_modrm_sib(code, load_opc[!!(mop & MO_SIGN)][mop & MO_SIZE] & ~OPC_BYTE, rd, addr,
+                       addend, 0, 0);
+    } else {
+        emit_tlb_lookup(s, sp, addr, rd, false);
+        emit_modrm_sib(code, load_opc[!!(mop & MO_SIGN)][mop & MO_SIZE] & ~OPC_BYTE, rd, addr,
+                       rd, 0, 0);
+    }
     sp->back_to = code->pos;
     set_output(s, d, rd);
 }
@@ -1101,21 +1198,30 @@ static void gen_qemu_ld(TCGContext *s, TCGOp *op)
 static void gen_qemu_st(TCGContext *s, TCGOp *op)
 {
     X86Code *code = &s->be->code;
-    TCGMemOpIdx oi = (TCGMemOpIdx)op->args[2];
+    TCGMemOpIdx oi = (TCGMemOpIdx)op->args[op->nb_oargs + op->nb_iargs];
     TCGMemOp mop = tcg_memop_idx_op(oi);
+    bool grouped = op->opc == INDEX_op_qemu_st_a;
 
     X86Reg val = temp_load(s, arg_temp(s, op->args[0]));
     X86Reg addr = temp_load(s, arg_temp(s, op->args[1]));
+    X86Reg addend = grouped ? temp_load(s, arg_temp(s, op->args[2])) : X86_NO_REG;
     X86Reg entry = reg_alloc(s, ALL_ALLOCATABLE);
     SlowPath *sp = slow_path_new(s);
     sp->is_store = true;
     sp->oi = oi;
     sp->addr_reg = addr;
     sp->val_reg = val;
+    sp->entry_reg = entry;
     slow_path_capture(s, sp, X86_NO_REG);
     sp->save_regs &= ~REG_BIT(entry);
-    emit_tlb_lookup(s, sp, addr, entry, true);
-    emit_store_sized(code, mop & MO_SIZE, val, addr, entry, 0);
+    if (grouped) {
+        emit_test_rr(code, addend, addend, false);
+        sp->full_at = emit_jcc32(code, X86_CC_E);
+        emit_store_sized(code, mop & MO_SIZE, val, addr, addend, 0);
+    } else {
+        emit_tlb_lookup(s, sp, addr, entry, true);
+        emit_store_sized(code, mop & MO_SIZE, val, addr, entry, 0);
+    }
     sp->back_to = code->pos;
 }
 
@@ -1133,6 +1239,32 @@ static void emit_slow_path(TCGContext *s, SlowPath *sp)
     X86Reg saved[NB_HOST_REGS];
     unsigned nb_saved = 0;
 
+    if (sp->check_reg != X86_NO_REG) {
+        /* A failed tlb_check: addend 0, the accesses look up one by one. */
+        for (unsigned i = 0; i < 2 && sp->check_jcc_at[i]; i++) {
+            patch_rel32(code, sp->check_jcc_at[i], code->pos);
+        }
+        emit_zero(code, sp->check_reg);
+        patch_rel32(code, emit_jmp32(code), sp->back_to);
+        return;
+    }
+    if (sp->full_at) {
+        /* The full lookup of a grouped access whose check failed; as inline for others. */
+        patch_rel32(code, sp->full_at, code->pos);
+        if (sp->is_store) {
+            emit_tlb_lookup(s, sp, sp->addr_reg, sp->entry_reg, true);
+            emit_store_sized(code, mop & MO_SIZE, sp->val_reg, sp->addr_reg, sp->entry_reg, 0);
+        } else {
+            static const int load_opc[2][4] = {
+                {OPC_MOVZBL, OPC_MOVZWL, OPC_MOV_LOAD, OPC_MOV_LOAD | OPC_W},
+                {OPC_MOVSBQ, OPC_MOVSWQ, OPC_MOVSLQ, OPC_MOV_LOAD | OPC_W},
+            };
+            emit_tlb_lookup(s, sp, sp->addr_reg, sp->val_reg, false);
+            emit_modrm_sib(code, load_opc[!!(mop & MO_SIGN)][mop & MO_SIZE] & ~OPC_BYTE,
+                           sp->val_reg, sp->addr_reg, sp->val_reg, 0, 0);
+        }
+        patch_rel32(code, emit_jmp32(code), sp->back_to);
+    }
     patch_rel32(code, sp->jcc_at, code->pos);
     for (unsigned i = 0; i < sp->nb_dirty; i++) {
         emit_st64(code, sp->dirty_reg[i], TCG_REG_ENV, sp->dirty_off[i]);
@@ -1565,6 +1697,11 @@ static void gen_call(TCGContext *s, TCGOp *op)
     }
     emit_call_abs(code, fn);
     be->locked = 0;
+    if (be->pinned_id && !(flags & TCG_CALL_NO_WRITE_GLOBALS)) {
+        TCGTemp *p = &s->temps[be->pinned_id];
+        emit_ld64(code, TCG_REG_PINNED, TCG_REG_ENV, p->mem_offset);
+        p->mem_coherent = 1;
+    }
     if (no) {
         set_output(s, arg_temp(s, op->args[0]), RAX);
     }
@@ -1846,10 +1983,15 @@ static void gen_op(TCGContext *s, TCGOp *op, TCGCodeGenOut *out)
     case INDEX_op_st64:
         gen_st(s, op);
         break;
+    case INDEX_op_tlb_check:
+        gen_tlb_check(s, op);
+        break;
     case INDEX_op_qemu_ld:
+    case INDEX_op_qemu_ld_a:
         gen_qemu_ld(s, op);
         break;
     case INDEX_op_qemu_st:
+    case INDEX_op_qemu_st_a:
         gen_qemu_st(s, op);
         break;
     case INDEX_op_call:
@@ -1908,7 +2050,7 @@ static void loop_prepare(TCGContext *s, uint64_t pc)
         /* Loop-carried values: reads of globals the block has not written yet. */
         for (unsigned k = no; k < no + ni; k++) {
             if (op->args[k] < s->nb_globals && s->temps[op->args[k]].kind == TCG_TEMP_GLOBAL &&
-                !written[op->args[k]]) {
+                !s->temps[op->args[k]].pinned && !written[op->args[k]]) {
                 uses[op->args[k]]++;
             }
         }
@@ -1980,6 +2122,7 @@ static void loop_prepare(TCGContext *s, uint64_t pc)
             if (!best) {
                 break;
             }
+            be->loop_written[be->nb_loop] = written[best];
             be->loop_gid[be->nb_loop++] = best;
             uses[best] = 0;
             body_written[best] = false;
@@ -1987,7 +2130,8 @@ static void loop_prepare(TCGContext *s, uint64_t pc)
         /* Then globals the loop body writes: their stores wait for the loop's exit. */
         for (uint32_t id = 0; id < s->nb_globals && be->nb_loop < LOOP_MAX_GLOBALS; id++) {
             if (body_written[id] && s->temps[id].kind == TCG_TEMP_GLOBAL &&
-                !s->temps[id].observed) {
+                !s->temps[id].observed && !s->temps[id].pinned) {
+                be->loop_written[be->nb_loop] = true;
                 be->loop_gid[be->nb_loop++] = id;
             }
         }
@@ -2024,9 +2168,21 @@ static void backend_reset(TCGContext *s, uint8_t *code_rw, const uint8_t *code_r
         t->mem_offset = -1;
         t->mem_coherent = 0;
     }
+    be->reserved = 0;
+    be->pinned_id = 0;
     for (uint32_t i = TCG_ENV.id + 1; i < s->nb_globals; i++) {
-        s->temps[i].val_type = TEMP_VAL_MEM;
-        s->temps[i].mem_coherent = 1;
+        TCGTemp *t = &s->temps[i];
+        t->val_type = TEMP_VAL_MEM;
+        t->mem_coherent = 1;
+        if (t->pinned) {
+            /* In its register since the prologue; env may be behind. */
+            t->val_type = TEMP_VAL_REG;
+            t->reg = TCG_REG_PINNED;
+            t->mem_coherent = 0;
+            be->reg_to_temp[TCG_REG_PINNED] = i;
+            be->reserved = REG_BIT(TCG_REG_PINNED);
+            be->pinned_id = i;
+        }
     }
     for (uint32_t i = 0; i < s->nb_labels; i++) {
         s->labels[i].host_offset = -1;
@@ -2066,7 +2222,9 @@ int tcg_backend_gen_code(TCGContext *s, uint8_t *code_rw, const uint8_t *code_rx
             emit_ld64(code, loop_regs[k], TCG_REG_ENV, g->mem_offset);
             g->val_type = TEMP_VAL_REG;
             g->reg = loop_regs[k];
-            g->mem_coherent = g->observed; /* the back edge stores only those */
+            /* The back edge stores only observed ones; a global the block never
+             * writes stays what env has. */
+            g->mem_coherent = g->observed || !be->loop_written[k];
             be->reg_to_temp[loop_regs[k]] = be->loop_gid[k];
         }
         be->loop_head = code->pos;
@@ -2115,7 +2273,8 @@ int tcg_backend_gen_code(TCGContext *s, uint8_t *code_rw, const uint8_t *code_rx
 }
 
 int tcg_backend_gen_prologue(uint8_t *code_rw, const uint8_t *code_rx, size_t avail,
-                             size_t *epilogue_offset, size_t *lookup_miss_offset)
+                             int32_t pinned_offset, size_t *epilogue_offset,
+                             size_t *lookup_miss_offset)
 {
     static const X86Reg saved[] = {RBP, RBX, R12, R13, R14, R15};
     X86Code c = {.buf = code_rw, .pos = 0};
@@ -2128,12 +2287,18 @@ int tcg_backend_gen_prologue(uint8_t *code_rw, const uint8_t *code_rx, size_t av
     }
     emit_alu_ri(&c, ALU_SUB, RSP, FRAME_SIZE, false);
     emit_mov_rr(&c, TCG_REG_ENV, RDI);
+    if (pinned_offset >= 0) {
+        emit_ld64(&c, TCG_REG_PINNED, TCG_REG_ENV, pinned_offset);
+    }
     emit_jmp_r(&c, RSI);
 
     /* lookup_and_goto_ptr's miss target: return 0 to the loop. */
     *lookup_miss_offset = c.pos;
     emit_zero(&c, RAX);
     *epilogue_offset = c.pos;
+    if (pinned_offset >= 0) {
+        emit_st64(&c, TCG_REG_PINNED, TCG_REG_ENV, pinned_offset);
+    }
     emit_alu_ri(&c, ALU_ADD, RSP, FRAME_SIZE, false);
     for (unsigned i = G_N_ELEMENTS(saved); i > 0; i--) {
         emit_pop(&c, saved[i - 1]);

@@ -366,6 +366,35 @@ static void test_device_slow_path(Fixture *f, gconstpointer data)
     g_assert_cmpuint(f->dev_reads, ==, 3);
 }
 
+/* minstret lives in a host register while blocks run chained to each other: a fault in a
+ * block entered by a chained jump still sees the exact count (the handler reads it). */
+static void test_counter_across_chained_blocks(Fixture *f, gconstpointer data)
+{
+    CPURISCVState *env = &f->cpu.env;
+    const uint32_t code[] = {
+        NOP,
+        enc_i(1, 12, 0, 12, 0x13),                 /* 4: addi a2, a2, 1 */
+        0x00065263,                                /* 8: bge a2, x0, +4 (to 12) */
+        enc_i(0, 13, 1, 15, 0x03),                 /* 12: lh a5, 0(a3) */
+        enc_i(2, 13, 0, 13, 0x13),                 /* 16: addi a3, a3, 2 */
+        0xfe0698e3,                                /* 20: bne a3, x0, -16 (to 4) */
+    };
+
+    put(f, 0, code, G_N_ELEMENTS(code));
+    put_handler(f);
+    f->cpu.env.x[13] = RAM_BASE + RAM_SIZE - 20; /* the 11th load leaves RAM */
+    /* handler: csrr a1, minstret instead of mcause */
+    uint32_t csrr = enc_i(RISCV_CSR_MINSTRET, 0, 2, 11, 0x73);
+    memcpy(f->ram + 0x800, &csrr, 4);
+    g_assert_cmpint(riscv_tcg_exec(&f->cpu), ==, TCG_EXEC_STOPPED);
+    g_assert_cmphex(env->mcause, ==, RISCV_EXCP_LOAD_ACCESS);
+    g_assert_cmphex(env->mepc, ==, RAM_BASE + 12);
+    g_assert_cmpuint(env->x[12], ==, 11);
+    /* nop, 10 iterations of 5, then addi and bge: 53 retired before the fault */
+    g_assert_cmpuint(f->dev_reg, ==, 53);
+    g_assert_cmpuint(f->cpu.tcg.stats.loop_exits, <, 11); /* the iterations ran chained */
+}
+
 static void test_fetch_fault(Fixture *f, gconstpointer data)
 {
     CPURISCVState *env = &f->cpu.env;
@@ -390,6 +419,7 @@ int main(int argc, char **argv)
     ADD("self-modifying-extended-block", test_self_modifying_extended_block);
     ADD("device-slow-path", test_device_slow_path);
     ADD("fetch-fault", test_fetch_fault);
+    ADD("counter-across-chained-blocks", test_counter_across_chained_blocks);
 #undef ADD
     return g_test_run();
 }

@@ -566,6 +566,253 @@ static void test_qemu_ld_st(Fixture *f, gconstpointer data)
     g_assert_cmphex(f->cpu->regs[5], ==, 0x1212);
 }
 
+/* ---- grouped accesses (tcg_memgroup) ---- */
+
+static unsigned count_ops(TCGContext *s, TCGOpcode opc)
+{
+    unsigned n = 0;
+    for (uint32_t i = 0; i < s->nb_ops; i++) {
+        n += s->ops[i].opc == opc;
+    }
+    return n;
+}
+
+static uint64_t ram_get(Fixture *f, uint64_t addr, unsigned size)
+{
+    uint64_t v = 0;
+    memcpy(&v, f->ram + (addr - RAM_BASE), size);
+    return v;
+}
+
+static void ram_set(Fixture *f, uint64_t addr, uint64_t v, unsigned size)
+{
+    memcpy(f->ram + (addr - RAM_BASE), &v, size);
+}
+
+/* Runs tb; true when it left through a guest fault (fake_*_slow outside RAM). */
+static bool run_may_fault(Fixture *f, TranslationBlock *tb)
+{
+    if (sigsetjmp(f->cpu->common.jmp_env, 0) != 0) {
+        return true;
+    }
+    run(f, tb);
+    return false;
+}
+
+/*
+ * One block, six accesses off r1 (one check for the window [r1 - 8, r1 + 24)), run where
+ * the check passes, where it fails (TLB miss, window across pages, misaligned base,
+ * MMIO, watched or read-only page) and where an access in the middle faults.
+ */
+static void test_grouped_accesses(Fixture *f, gconstpointer data)
+{
+    TCGContext *s = f->s;
+    static const struct {
+        bool store;
+        int off;
+        TCGMemOp mop;
+        unsigned reg;
+    } acc[] = {
+        {true, 0, MO_UQ, 0},  {true, 8, MO_UQ, 2},  {false, -8, MO_UQ, 3},
+        {true, 16, MO_UL, 4}, {false, 20, MO_SL, 5}, {false, 3, MO_UB, 6},
+    };
+
+    tcg_func_start(s);
+    for (unsigned i = 0; i < G_N_ELEMENTS(acc); i++) {
+        TCGv addr = tcg_temp_new(s);
+        tcg_gen_insn_start(s, 0x100800 + 4 * i, 0); /* compile()'s page */
+        tcg_gen_addi(s, addr, f->r[1], acc[i].off);
+        if (acc[i].store) {
+            tcg_gen_qemu_st(s, f->r[acc[i].reg], addr, 0, acc[i].mop);
+        } else {
+            tcg_gen_qemu_ld(s, f->r[acc[i].reg], addr, 0, acc[i].mop);
+        }
+        tcg_gen_addi(s, f->r[7], f->r[7], 1); /* instructions done, synced at a fault */
+    }
+    TranslationBlock *tb = compile(f);
+    g_assert_cmpuint(count_ops(s, INDEX_op_tlb_check), ==, 1);
+    g_assert_cmpuint(count_ops(s, INDEX_op_qemu_st_a), ==, 3);
+    g_assert_cmpuint(count_ops(s, INDEX_op_qemu_ld_a), ==, 3);
+    g_assert_cmpuint(count_ops(s, INDEX_op_qemu_ld) + count_ops(s, INDEX_op_qemu_st), ==, 0);
+
+    TCGCPUStats *st = &f->cpu->common.stats;
+    uint64_t bases[] = {
+        RAM_BASE + 0x1008, /* first: TLB empty; second round: the check passes */
+        RAM_BASE + 0x1008,
+        RAM_BASE + 0x2000, /* r1 - 8 in the page before */
+        RAM_BASE + 0x3104, /* not 8-aligned: every 8-byte access takes the slow path, */
+        RAM_BASE + 0x3104, /* also once the page is in the TLB */
+        RAM_BASE + 0x2ff0, /* r1 + 16 in the next page */
+    };
+    for (unsigned k = 0; k < G_N_ELEMENTS(bases); k++) {
+        uint64_t b = bases[k];
+        uint64_t misses = st->tlb_misses;
+        f->cpu->regs[1] = b;
+        f->cpu->regs[0] = 0x1111111111111111ull * (k + 1);
+        f->cpu->regs[2] = 0x2222222222222222ull * (k + 1);
+        f->cpu->regs[4] = 0x80000004u + k;
+        f->cpu->regs[7] = 0;
+        ram_set(f, b - 8, 0xabcdef0123456789ull + k, 8);
+        run(f, tb);
+        g_assert_cmpuint(f->cpu->regs[7], ==, G_N_ELEMENTS(acc));
+        g_assert_cmphex(ram_get(f, b, 8), ==, f->cpu->regs[0]);
+        g_assert_cmphex(ram_get(f, b + 8, 8), ==, f->cpu->regs[2]);
+        g_assert_cmphex(f->cpu->regs[3], ==, 0xabcdef0123456789ull + k);
+        g_assert_cmphex(ram_get(f, b + 16, 4), ==, 0x80000004u + k);
+        g_assert_cmphex(f->cpu->regs[5], ==, (uint64_t)(int64_t)(int32_t)ram_get(f, b + 20, 4));
+        g_assert_cmphex(f->cpu->regs[6], ==, 0x11 * (k + 1));
+        if (k == 1) {
+            g_assert_cmpuint(st->tlb_misses, ==, misses); /* all through the one check */
+        } else if (k < 5) {
+            g_assert_cmpuint(st->tlb_misses, >, misses); /* a new page, or misaligned */
+        }
+    }
+
+    /* Pages that are not contiguous in host memory: r1 - 8 must be read from the page
+     * before r1's, not through r1's page's addend. */
+    g_autofree uint8_t *other = g_malloc0(3 * TCG_PAGE_SIZE);
+    tcg_tlb_set_page(&f->cpu->common, 0, RAM_BASE + 0x1000, f->ram + 0x1000,
+                     TCG_PROT_READ | TCG_PROT_WRITE);
+    tcg_tlb_set_page(&f->cpu->common, 0, RAM_BASE + 0x2000, other + TCG_PAGE_SIZE,
+                     TCG_PROT_READ | TCG_PROT_WRITE);
+    for (unsigned round = 0; round < 2; round++) {
+        uint64_t misses = st->tlb_misses;
+        f->cpu->regs[0] = 0x0a0b0c0d0e0f0001ull + round;
+        f->cpu->regs[1] = RAM_BASE + 0x2000;
+        ram_set(f, RAM_BASE + 0x1ff8, 0x6666666666666666ull + round, 8);
+        memset(other + TCG_PAGE_SIZE, 0x33, 32);
+        run(f, tb);
+        g_assert_cmphex(f->cpu->regs[3], ==, 0x6666666666666666ull + round);
+        uint64_t v;
+        memcpy(&v, other + TCG_PAGE_SIZE, 8);
+        g_assert_cmphex(v, ==, 0x0a0b0c0d0e0f0001ull + round);
+        g_assert_cmphex(f->cpu->regs[5], ==, 0x33333333);
+        g_assert_cmpuint(st->tlb_misses, ==, misses);
+        /* Same with the window in the one page: through the check. */
+        f->cpu->regs[1] = RAM_BASE + 0x2010;
+        run(f, tb);
+        g_assert_cmphex(f->cpu->regs[3], ==, f->cpu->regs[2]); /* stored at r1 + 8 above */
+        memcpy(&v, other + TCG_PAGE_SIZE + 0x10, 8);
+        g_assert_cmphex(v, ==, 0x0a0b0c0d0e0f0001ull + round);
+        /* r1 + 16 and r1 + 20 in the next page. */
+        f->cpu->regs[1] = RAM_BASE + 0x1ff0;
+        f->cpu->regs[4] = 0x12345678 + round;
+        memset(other + TCG_PAGE_SIZE, 0x44, 8);
+        run(f, tb);
+        uint32_t w32;
+        memcpy(&w32, other + TCG_PAGE_SIZE, 4);
+        g_assert_cmphex(w32, ==, 0x12345678 + round);
+        g_assert_cmphex(f->cpu->regs[5], ==, 0x44444444);
+        g_assert_cmphex(ram_get(f, RAM_BASE + 0x1ff0, 8), ==, f->cpu->regs[0]);
+        g_assert_cmpuint(st->tlb_misses, ==, misses);
+    }
+    tcg_tlb_flush_page(&f->cpu->common, RAM_BASE + 0x2000);
+
+    /* Flags the check must respect: a watched page (code: stores go to the slow path
+     * that invalidates translations) and a read-only one. */
+    for (unsigned prot = 0; prot < 2; prot++) {
+        tcg_tlb_set_page(&f->cpu->common, 0, RAM_BASE + 0x1000, f->ram + 0x1000,
+                         prot ? TCG_PROT_READ
+                              : TCG_PROT_READ | TCG_PROT_WRITE | TCG_PROT_WATCH_WRITE);
+        uint64_t misses = st->tlb_misses;
+        f->cpu->regs[0] = 0x5a5a5a5a5a5a5a5aull + prot;
+        f->cpu->regs[1] = RAM_BASE + 0x1008;
+        run(f, tb);
+        g_assert_cmphex(ram_get(f, RAM_BASE + 0x1008, 8), ==, 0x5a5a5a5a5a5a5a5aull + prot);
+        g_assert_cmpuint(st->tlb_misses, >, misses);
+    }
+
+    /* MMIO: every access reaches the device. */
+    uint64_t w = f->cpu->mmio_writes, r = f->cpu->mmio_reads;
+    f->cpu->regs[1] = MMIO_BASE + 0x100;
+    f->cpu->regs[4] = 0x44;
+    run(f, tb);
+    g_assert_cmpuint(f->cpu->mmio_writes - w, ==, 3);
+    g_assert_cmpuint(f->cpu->mmio_reads - r, ==, 3);
+    g_assert_cmphex(f->cpu->mmio_last, ==, 0x44);
+    g_assert_cmphex(f->cpu->regs[3], ==, 0xf8f8f8f8f8f8f8f8ull);
+    g_assert_cmphex(f->cpu->regs[5], ==, (uint32_t)(0x114 * 0x01010101u));
+    g_assert_cmphex(f->cpu->regs[6], ==, 0x03);
+
+    /* r1 = start of RAM: the load of r1 - 8 faults. The stores before it are done, the
+     * one after it is not, and the fault names the load's instruction. */
+    f->cpu->regs[1] = RAM_BASE + 0x10;
+    run(f, tb); /* page 0 in the TLB: the first two stores hit */
+    ram_set(f, RAM_BASE + 16, 0x77777777, 4);
+    f->cpu->regs[0] = 0x0102030405060708ull;
+    f->cpu->regs[2] = 0x1112131415161718ull;
+    f->cpu->regs[1] = RAM_BASE;
+    f->cpu->regs[7] = 0;
+    uint64_t misses = st->tlb_misses;
+    g_assert_true(run_may_fault(f, tb));
+    g_assert_cmphex(f->cpu->fault_pc, ==, 0x100808);
+    g_assert_cmpuint(f->cpu->regs[7], ==, 2);
+    g_assert_cmphex(ram_get(f, RAM_BASE, 8), ==, 0x0102030405060708ull);
+    g_assert_cmphex(ram_get(f, RAM_BASE + 8, 8), ==, 0x1112131415161718ull);
+    g_assert_cmphex(ram_get(f, RAM_BASE + 16, 4), ==, 0x77777777);
+    g_assert_cmpuint(st->tlb_misses, ==, misses + 1);
+}
+
+/* What does not group: a base changed in between, a helper call in between, a window
+ * too wide, accesses through other MMU indexes. */
+static void test_grouping_limits(Fixture *f, gconstpointer data)
+{
+    TCGContext *s = f->s;
+
+    tcg_func_start(s);
+    TCGv a = tcg_temp_new(s);
+    tcg_gen_addi(s, a, f->r[1], 8);
+    tcg_gen_qemu_ld(s, f->r[2], a, 0, MO_UQ);
+    tcg_gen_xori(s, f->r[1], f->r[1], 16); /* a new base value (an add would be followed) */
+    tcg_gen_addi(s, a, f->r[1], 8);
+    tcg_gen_qemu_ld(s, f->r[3], a, 0, MO_UQ);
+    tcg_gen_qemu_ld(s, f->r[4], f->r[5], 1, MO_UQ); /* other MMU index, other base */
+    tcg_gen_addi(s, a, f->r[5], 3000);
+    tcg_gen_qemu_ld(s, f->r[6], a, 1, MO_UQ); /* 3000 bytes away */
+    compile(f);
+    g_assert_cmpuint(count_ops(s, INDEX_op_tlb_check), ==, 0);
+
+    tcg_func_start(s);
+    a = tcg_temp_new(s);
+    tcg_gen_qemu_ld(s, f->r[2], f->r[1], 0, MO_UQ);
+    TCGv args[1] = {TCG_ENV};
+    tcg_gen_call(s, (void *)helper_touch_env, 0, f->r[9], 1, args);
+    tcg_gen_addi(s, a, f->r[1], 8);
+    tcg_gen_qemu_ld(s, f->r[3], a, 0, MO_UQ);
+    compile(f);
+    g_assert_cmpuint(count_ops(s, INDEX_op_tlb_check), ==, 0);
+
+    /* Alignments that one test of the widest access cannot vouch for. */
+    tcg_func_start(s);
+    a = tcg_temp_new(s);
+    tcg_gen_qemu_ld(s, f->r[2], f->r[1], 0, MO_UQ);
+    tcg_gen_addi(s, a, f->r[1], 2);
+    tcg_gen_qemu_ld(s, f->r[3], a, 0, MO_UL);
+    compile(f);
+    g_assert_cmpuint(count_ops(s, INDEX_op_tlb_check), ==, 0);
+
+    /* The base changed, but the addresses were computed from its earlier value. */
+    tcg_func_start(s);
+    a = tcg_temp_new(s);
+    TCGv b = tcg_temp_new(s);
+    tcg_gen_addi(s, a, f->r[1], 8);
+    tcg_gen_addi(s, b, f->r[1], 16);
+    tcg_gen_movi(s, f->r[1], 0);
+    tcg_gen_qemu_ld(s, f->r[2], a, 0, MO_UQ);
+    tcg_gen_qemu_ld(s, f->r[3], b, 0, MO_UQ);
+    TranslationBlock *tb = compile(f);
+    g_assert_cmpuint(count_ops(s, INDEX_op_tlb_check), ==, 1);
+    ram_set(f, RAM_BASE + 0x108, 1, 8);
+    ram_set(f, RAM_BASE + 0x110, 2, 8);
+    for (unsigned round = 0; round < 2; round++) {
+        f->cpu->regs[1] = RAM_BASE + 0x100;
+        run(f, tb);
+        g_assert_cmpuint(f->cpu->regs[2], ==, 1);
+        g_assert_cmpuint(f->cpu->regs[3], ==, 2);
+        g_assert_cmpuint(f->cpu->regs[1], ==, 0);
+    }
+}
+
 /* ---- block exits, chaining, exit requests ---- */
 
 static TranslationBlock *compile_at(Fixture *f, uint64_t pc)
@@ -717,6 +964,8 @@ int main(int argc, char **argv)
     ADD("/tcg/backend/call-optimized", test_call, NULL);
     ADD("/tcg/backend/spills", test_spills, "noopt");
     ADD("/tcg/backend/qemu-ld-st", test_qemu_ld_st, "noopt");
+    ADD("/tcg/backend/grouped-accesses", test_grouped_accesses, NULL);
+    ADD("/tcg/backend/grouping-limits", test_grouping_limits, NULL);
     ADD("/tcg/backend/goto-tb-chain", test_goto_tb_chain, "noopt");
     g_test_add("/tcg/backend/lookup-and-goto-ptr/inline", Fixture, &fake_flags, fixture_setup,
                test_lookup_and_goto_ptr, fixture_teardown);
