@@ -220,18 +220,26 @@ static uint32_t toy_translate_block(TCGContext *s, void *env, uint64_t pc, uint3
     return (uint32_t)(pc - start);
 }
 
-static const TCGFrontend toy_frontend = {
-    .name = "toy",
-    .common_offset = offsetof(ToyCPU, common),
-    .init_context = toy_init_context,
-    .free_context = toy_free_context,
-    .get_tb_cpu_state = toy_get_tb_cpu_state,
-    .get_code_phys = toy_get_code_phys,
-    .translate_block = toy_translate_block,
-    .restore_state = toy_restore_state,
-    .load_slow = toy_load_slow,
-    .store_slow = toy_store_slow,
+#define TOY_FRONTEND_CALLBACKS                                                                 \
+    .name = "toy", .common_offset = offsetof(ToyCPU, common),                                  \
+    .init_context = toy_init_context, .free_context = toy_free_context,                        \
+    .get_tb_cpu_state = toy_get_tb_cpu_state, .get_code_phys = toy_get_code_phys,              \
+    .translate_block = toy_translate_block, .restore_state = toy_restore_state,                \
+    .load_slow = toy_load_slow, .store_slow = toy_store_slow
+
+static const TCGFrontend toy_frontend = {TOY_FRONTEND_CALLBACKS};
+/* The same with r1 pinned in a host register (TCGFrontend.has_pinned_global): every test
+ * runs on both. */
+static const TCGFrontend toy_frontend_pinned = {
+    TOY_FRONTEND_CALLBACKS,
+    .has_pinned_global = true,
+    .pinned_global_offset = offsetof(ToyCPU, r[1]),
 };
+
+typedef struct Params {
+    const TCGJitOptions *opts;
+    const TCGFrontend *fe;
+} Params;
 
 typedef struct Fixture {
     TCGJit *jit;
@@ -241,10 +249,10 @@ typedef struct Fixture {
 static void fixture_setup(Fixture *f, gconstpointer data)
 {
     g_autoptr(GError) err = NULL;
-    const TCGJitOptions *opts = data;
+    const Params *params = data;
 
     memset(toy_ram, 0, sizeof(toy_ram));
-    f->jit = tcg_jit_new(&toy_frontend, opts, &err);
+    f->jit = tcg_jit_new(params->fe, params->opts, &err);
     g_assert_no_error(err);
     f->cpu = g_new0(ToyCPU, 1);
     g_assert_true(tcg_cpu_init(f->jit, f->cpu, &err));
@@ -566,21 +574,34 @@ static const TCGJitOptions small_opts = {.code_size = 64 * 1024, .max_insns = 2}
 
 int main(int argc, char **argv)
 {
+    static const Params params[2][2] = {
+        {{&default_opts, &toy_frontend}, {&small_opts, &toy_frontend}},
+        {{&default_opts, &toy_frontend_pinned}, {&small_opts, &toy_frontend_pinned}},
+    };
+
     g_test_init(&argc, &argv, NULL);
-#define ADD(path, fn, opts) g_test_add(path, Fixture, opts, fixture_setup, fn, fixture_teardown)
-    ADD("/tcg/exec/loop-chaining", test_loop_chaining, &default_opts);
-    ADD("/tcg/exec/indirect-jump", test_indirect_jump, &default_opts);
-    ADD("/tcg/exec/indirect-jump-flags", test_indirect_jump_flags, &default_opts);
-    ADD("/tcg/exec/indirect-jump-flags-unknown", test_indirect_jump_flags_unknown,
-        &default_opts);
-    ADD("/tcg/exec/indirect-jump-smc", test_indirect_jump_smc, &default_opts);
-    ADD("/tcg/exec/precise-fault", test_precise_fault, &default_opts);
-    ADD("/tcg/exec/self-loop-fault", test_self_loop_fault, &default_opts);
-    ADD("/tcg/exec/load-store", test_load_store, &default_opts);
-    ADD("/tcg/exec/helper-exception", test_helper_exception, &default_opts);
-    ADD("/tcg/exec/self-modifying-code", test_self_modifying_code, &default_opts);
-    ADD("/tcg/exec/kick", test_kick, &default_opts);
-    ADD("/tcg/exec/flush", test_flush, &small_opts);
-    ADD("/tcg/exec/concurrent-flush", test_concurrent_flush, &small_opts);
+    for (unsigned pin = 0; pin < 2; pin++) {
+        const char *prefix = pin ? "/tcg/exec/pinned/" : "/tcg/exec/";
+        const Params *def = &params[pin][0], *small = &params[pin][1];
+#define ADD(path, fn, p)                                                                       \
+    do {                                                                                       \
+        g_autofree char *name = g_strconcat(prefix, path, NULL);                               \
+        g_test_add(name, Fixture, p, fixture_setup, fn, fixture_teardown);                     \
+    } while (0)
+        ADD("loop-chaining", test_loop_chaining, def);
+        ADD("indirect-jump", test_indirect_jump, def);
+        ADD("indirect-jump-flags", test_indirect_jump_flags, def);
+        ADD("indirect-jump-flags-unknown", test_indirect_jump_flags_unknown, def);
+        ADD("indirect-jump-smc", test_indirect_jump_smc, def);
+        ADD("precise-fault", test_precise_fault, def);
+        ADD("self-loop-fault", test_self_loop_fault, def);
+        ADD("load-store", test_load_store, def);
+        ADD("helper-exception", test_helper_exception, def);
+        ADD("self-modifying-code", test_self_modifying_code, def);
+        ADD("kick", test_kick, def);
+        ADD("flush", test_flush, small);
+        ADD("concurrent-flush", test_concurrent_flush, small);
+#undef ADD
+    }
     return g_test_run();
 }
