@@ -566,6 +566,59 @@ static void test_qemu_ld_st(Fixture *f, gconstpointer data)
     g_assert_cmphex(f->cpu->regs[5], ==, 0x1212);
 }
 
+/* Constant values are stored as immediates: every size, RAM (hit and miss) and MMIO. */
+static void test_qemu_st_const(Fixture *f, gconstpointer data)
+{
+    TCGContext *s = f->s;
+    static const int64_t vals[] = {0, -2, 0x12345678, INT64_C(0x123456789abcdef0)};
+
+    tcg_func_start(s);
+    for (unsigned sz = 0; sz < 4; sz++) {
+        for (unsigned v = 0; v < G_N_ELEMENTS(vals); v++) {
+            TCGv addr = tcg_temp_new(s);
+            tcg_gen_addi(s, addr, f->r[1], (int64_t)(sz * 32 + v * 8));
+            tcg_gen_qemu_st(s, tcg_constant(s, vals[v]), addr, 0, (TCGMemOp)sz);
+        }
+    }
+    TranslationBlock *tb = compile(f);
+#if CONFIG_CAPSTONE
+    g_autofree char *listing = tcg_tb_disas(tb);
+    g_assert_nonnull(strstr(listing, "], 0xfffe\n"));   /* mov word ptr [...], imm16 */
+    g_assert_nonnull(strstr(listing, "], -2\n"));       /* mov qword ptr [...], imm32 */
+#endif
+
+    for (unsigned round = 0; round < 3; round++) {
+        uint64_t a = RAM_BASE + 0x3000 + 0x100 * round;
+        memset(f->ram + (a - RAM_BASE), 0xee, 128);
+        f->cpu->regs[1] = a;
+        run(f, tb);
+        for (unsigned sz = 0; sz < 4; sz++) {
+            for (unsigned v = 0; v < G_N_ELEMENTS(vals); v++) {
+                uint64_t got = 0, want = (uint64_t)vals[v];
+                unsigned n = 1u << sz;
+                memcpy(&got, f->ram + (a - RAM_BASE) + sz * 32 + v * 8, 8);
+                if (n < 8) {
+                    want = (want & ((UINT64_C(1) << (8 * n)) - 1)) |
+                           (UINT64_C(0xeeeeeeeeeeeeeeee) << (8 * n));
+                }
+                g_assert_cmphex(got, ==, want);
+            }
+        }
+    }
+    f->cpu->regs[1] = MMIO_BASE;
+    uint64_t w = f->cpu->mmio_writes;
+    run(f, tb);
+    g_assert_cmpuint(f->cpu->mmio_writes - w, ==, 16);
+    g_assert_cmphex(f->cpu->mmio_last, ==, 0x123456789abcdef0ull);
+
+    /* The slow path gets the constant too. */
+    tcg_func_start(s);
+    tcg_gen_qemu_st(s, tcg_constant(s, -2), f->r[1], 0, MO_UL);
+    tb = compile(f);
+    run(f, tb);
+    g_assert_cmphex((uint32_t)f->cpu->mmio_last, ==, 0xfffffffe);
+}
+
 /* ---- grouped accesses (tcg_memgroup) ---- */
 
 static unsigned count_ops(TCGContext *s, TCGOpcode opc)
@@ -980,6 +1033,8 @@ int main(int argc, char **argv)
     ADD("/tcg/backend/call-optimized", test_call, NULL);
     ADD("/tcg/backend/spills", test_spills, "noopt");
     ADD("/tcg/backend/qemu-ld-st", test_qemu_ld_st, "noopt");
+    ADD("/tcg/backend/qemu-st-const", test_qemu_st_const, "noopt");
+    ADD("/tcg/backend/qemu-st-const-grouped", test_qemu_st_const, NULL);
     ADD("/tcg/backend/grouped-accesses", test_grouped_accesses, NULL);
     ADD("/tcg/backend/grouping-limits", test_grouping_limits, NULL);
     ADD("/tcg/backend/goto-tb-chain", test_goto_tb_chain, "noopt");
