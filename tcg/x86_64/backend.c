@@ -1857,19 +1857,27 @@ static void gen_lookup_and_goto_ptr(TCGContext *s, TCGOp *op)
 
     if (flags != TCG_LOOKUP_FLAGS_UNKNOWN) {
         /* The block ends here: every register but env and the pc is free to clobber. */
-        X86Reg pc = temp_load(s, arg_temp(s, op->args[0]));
+        TCGTemp *pt = arg_temp(s, op->args[0]);
+        int32_t jc = be->common_off + (int32_t)offsetof(TCGCPUCommon, jmp_cache);
+        X86Reg pc = temp_load(s, pt);
         X86Reg tb = pc == RAX ? RCX : RAX;
 
         sync_globals(s, false);
-        /* tb = jmp_cache[((pc >> 1) ^ (pc >> (1 + BITS))) & (SIZE - 1)] */
-        emit_mov_rr(code, tb, pc);
-        emit_shift_ri(code, SHIFT_SHR, tb, 1, false);
-        emit_mov_rr(code, TCG_REG_TMP, pc);
-        emit_shift_ri(code, SHIFT_SHR, TCG_REG_TMP, 1 + TCG_JMP_CACHE_BITS, false);
-        emit_alu_rr(code, ALU_XOR, tb, TCG_REG_TMP, true);
-        emit_alu_ri(code, ALU_AND, tb, TCG_JMP_CACHE_SIZE - 1, true);
-        emit_modrm_sib(code, OPC_MOV_LOAD | OPC_W, tb, TCG_REG_ENV, tb, 3,
-                       be->common_off + (int32_t)offsetof(TCGCPUCommon, jmp_cache));
+        if (pt->kind == TCG_TEMP_CONST) {
+            /* A target known here (the optimizer folded it): its slot is too. */
+            emit_ld64(code, tb, TCG_REG_ENV,
+                      jc + (int32_t)(sizeof(TranslationBlock *) *
+                                     tcg_jmp_cache_hash((uint64_t)pt->val)));
+        } else {
+            /* tb = jmp_cache[((pc >> 1) ^ (pc >> (1 + BITS))) & (SIZE - 1)] */
+            emit_mov_rr(code, tb, pc);
+            emit_shift_ri(code, SHIFT_SHR, tb, 1, false);
+            emit_mov_rr(code, TCG_REG_TMP, pc);
+            emit_shift_ri(code, SHIFT_SHR, TCG_REG_TMP, 1 + TCG_JMP_CACHE_BITS, false);
+            emit_alu_rr(code, ALU_XOR, tb, TCG_REG_TMP, true);
+            emit_alu_ri(code, ALU_AND, tb, TCG_JMP_CACHE_SIZE - 1, true);
+            emit_modrm_sib(code, OPC_MOV_LOAD | OPC_W, tb, TCG_REG_ENV, tb, 3, jc);
+        }
         emit_test_rr(code, tb, tb, false);
         miss[nb_miss++] = emit_jcc8(code, X86_CC_E);
         emit_alu_rm(code, ALU_CMP, pc, tb, (int32_t)offsetof(TranslationBlock, pc));

@@ -23,6 +23,7 @@ typedef struct FakeCPU {
     uint64_t mmio_last;
     uint64_t mmio_reads, mmio_writes;
     uint64_t helper_calls;
+    uint32_t flags_xor; /* changes what get_tb_cpu_state says (the helper's flags) */
     TCGCPUCommon common;
 } FakeCPU;
 
@@ -65,7 +66,7 @@ static void fake_free_context(TCGContext *s, void *opaque)
 static void fake_get_tb_cpu_state(void *env, uint64_t *pc, uint32_t *flags)
 {
     *pc = ((FakeCPU *)env)->pc;
-    *flags = TCG_TB_FLAG_PHYS;
+    *flags = TCG_TB_FLAG_PHYS ^ ((FakeCPU *)env)->flags_xor;
 }
 
 static uint64_t fake_get_code_phys(void *env, uint64_t pc)
@@ -987,13 +988,38 @@ static void test_lookup_and_goto_ptr(Fixture *f, gconstpointer data)
     g_assert_cmpuint(f->cpu->regs[0], ==, 2);
     g_assert_cmpuint(f->cpu->regs[2], ==, 100);
 
+    /* A target known at translation time (its slot is computed then). */
+    tcg_func_start(s);
+    tcg_gen_movi(s, f->pc, 0x5000);
+    tcg_gen_lookup_and_goto_ptr(s, tcg_constant(s, 0x5000),
+                                flags ? *flags : TCG_LOOKUP_FLAGS_UNKNOWN);
+    TranslationBlock *k = compile_at(f, 0x1100);
+    /* With other flags in the CPU state, only the inline probe (the flags given to the
+     * op) finds b; the helper (the CPU's flags) does not. */
+    f->cpu->flags_xor = 1;
+    ret = run(f, k);
+    f->cpu->flags_xor = 0;
+    if (flags) {
+        g_assert_true((ret & ~(uintptr_t)3) == (uintptr_t)b);
+    } else {
+        g_assert_cmpuint(ret, ==, 0);
+        ret = run(f, k);
+        g_assert_true((ret & ~(uintptr_t)3) == (uintptr_t)b);
+    }
+    g_assert_cmpuint(f->cpu->regs[2], ==, 200);
+    *slot = NULL;
+    g_assert_cmpuint(run(f, k), ==, 0);
+    g_assert_cmpuint(f->cpu->regs[2], ==, 200);
+    *slot = b;
+    f->cpu->common.stats.jc_misses = 0;
+
     /* Another pc with the same slot: the entry is not taken. */
     uint64_t alias = 0x5000 + (UINT64_C(1) << (1 + 2 * TCG_JMP_CACHE_BITS));
     g_assert_cmpuint(tcg_jmp_cache_hash(alias), ==, tcg_jmp_cache_hash(0x5000));
     f->cpu->regs[1] = alias;
     g_assert_cmpuint(run(f, a), ==, 0);
-    g_assert_cmpuint(f->cpu->regs[2], ==, 100);
-    g_assert_cmpuint(f->cpu->common.stats.jc_misses, ==, 2);
+    g_assert_cmpuint(f->cpu->regs[2], ==, 200);
+    g_assert_cmpuint(f->cpu->common.stats.jc_misses, ==, 1);
 
     /* A block of the same pc with other flags is not taken either. */
     tcg_func_start(s);
@@ -1004,7 +1030,7 @@ static void test_lookup_and_goto_ptr(Fixture *f, gconstpointer data)
     *slot = c;
     f->cpu->regs[1] = 0x5000;
     g_assert_cmpuint(run(f, a), ==, 0);
-    g_assert_cmpuint(f->cpu->regs[2], ==, 100);
+    g_assert_cmpuint(f->cpu->regs[2], ==, 200);
 
     /* Nor an invalidated block left in the slot (the loop may store one it found just
      * before another thread invalidated it). */
@@ -1012,7 +1038,7 @@ static void test_lookup_and_goto_ptr(Fixture *f, gconstpointer data)
     g_assert_true(b->invalid);
     *slot = b;
     g_assert_cmpuint(run(f, a), ==, 0);
-    g_assert_cmpuint(f->cpu->regs[2], ==, 100);
+    g_assert_cmpuint(f->cpu->regs[2], ==, 200);
     g_assert_cmpuint(f->cpu->regs[0], ==, 5);
 }
 
