@@ -12,6 +12,8 @@
 /* Window bytes one check covers: under half a page, so its first and last byte are in
  * the same page or in adjacent pages (which the TLB never holds in the same entry). */
 #define GROUP_MAX_SPAN 2048
+/* Displacements folded into an access stay well inside an x86 disp32. */
+#define DISP_MAX (INT64_C(1) << 30)
 /* Stand-in base of addresses known at translation time (constants). */
 #define BASE_CONST UINT32_MAX
 
@@ -24,6 +26,11 @@ typedef struct AddrRep {
 typedef struct Access {
     uint32_t op;
     AddrRep rep;
+    /* What the rewritten access addresses: its base temp plus rep.off when the base
+     * still holds that value there (the address temp then often dies), else the
+     * address temp plus 0. */
+    TCGArg reg;
+    int64_t disp;
     unsigned size_log2, mmu;
     bool store;
     bool grouped;
@@ -47,6 +54,8 @@ typedef struct MemGroupState {
     Group *groups;
     uint32_t nb_groups, groups_cap;
     uint32_t *member_of; /* per op: group index + 1 of a member, 0 otherwise */
+    TCGArg *member_reg;  /* per op of a member: Access.reg and Access.disp */
+    int64_t *member_disp;
 } MemGroupState;
 
 static AddrRep rep_of(MemGroupState *st, TCGArg t)
@@ -209,6 +218,8 @@ static void close_segment(MemGroupState *st)
         for (unsigned k = 0; k < n; k++) {
             st->acc[m[k]].grouped = true;
             st->member_of[st->acc[m[k]].op] = st->nb_groups;
+            st->member_reg[st->acc[m[k]].op] = st->acc[m[k]].reg;
+            st->member_disp[st->acc[m[k]].op] = st->acc[m[k]].disp;
         }
     }
     st->nb_acc = 0;
@@ -223,6 +234,8 @@ void tcg_memgroup(TCGContext *s)
     st.rep = g_new(AddrRep, nb_temps);
     st.has_rep = g_new0(bool, nb_temps);
     st.member_of = g_new0(uint32_t, s->nb_ops);
+    st.member_reg = g_new(TCGArg, s->nb_ops);
+    st.member_disp = g_new(int64_t, s->nb_ops);
 
     for (uint32_t n = 0; n < s->nb_ops; n++) {
         const TCGOp *op = &s->ops[n];
@@ -237,9 +250,14 @@ void tcg_memgroup(TCGContext *s)
                 st.acc_cap = st.acc_cap ? st.acc_cap * 2 : 32;
                 st.acc = g_renew(Access, st.acc, st.acc_cap);
             }
+            AddrRep r = rep_of(&st, op->args[1]);
+            bool fold = r.base != BASE_CONST && st.ver[r.base] == r.ver &&
+                        r.off >= -DISP_MAX && r.off <= DISP_MAX;
             st.acc[st.nb_acc++] = (Access){
                 .op = n,
-                .rep = rep_of(&st, op->args[1]),
+                .rep = r,
+                .reg = fold ? r.base : op->args[1],
+                .disp = fold ? r.off : 0,
                 .size_log2 = tcg_memop_idx_op(oi) & MO_SIZE,
                 .mmu = tcg_memop_idx_mmu(oi),
                 .store = op->opc == INDEX_op_qemu_st,
@@ -298,16 +316,15 @@ void tcg_memgroup(TCGContext *s)
             const Group *g = &st.groups[gi - 1];
             TCGArg a = addend[gi - 1];
             TCGArg oi = op.args[2];
-            if (op.opc == INDEX_op_qemu_ld) {
-                op.opc = INDEX_op_qemu_ld_a;
-                op.args[2] = a;
-                op.args[3] = oi;
-            } else {
-                op.opc = INDEX_op_qemu_st_a;
-                op.args[2] = a;
-                op.args[3] = oi;
-            }
+            TCGArg reg = st.member_reg[src];
+            int64_t disp = st.member_disp[src];
+            op.opc = op.opc == INDEX_op_qemu_ld ? INDEX_op_qemu_ld_a : INDEX_op_qemu_st_a;
+            op.args[1] = reg;
+            op.args[2] = a;
+            op.args[3] = oi;
+            op.args[4] = (TCGArg)disp;
             op.nb_iargs++;
+            op.nb_cargs = 2;
             s->ops[--dst] = op;
             if (g->leader_op == src) {
                 TCGOp check = {
@@ -315,10 +332,10 @@ void tcg_memgroup(TCGContext *s)
                     .nb_oargs = 1,
                     .nb_iargs = 1,
                     .nb_cargs = 4,
-                    .args = {a, op.args[1],
+                    .args = {a, reg,
                              tcg_make_memop_idx((TCGMemOp)g->size_log2,
                                                 tcg_memop_idx_mmu((TCGMemOpIdx)oi)),
-                             g->access, (TCGArg)g->lo, (TCGArg)g->hi},
+                             g->access, (TCGArg)(disp + g->lo), (TCGArg)(disp + g->hi)},
                 };
                 s->ops[--dst] = check;
             }
@@ -332,4 +349,6 @@ void tcg_memgroup(TCGContext *s)
     g_free(st.acc);
     g_free(st.groups);
     g_free(st.member_of);
+    g_free(st.member_reg);
+    g_free(st.member_disp);
 }

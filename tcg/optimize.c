@@ -1,6 +1,7 @@
 /*
- * IR optimizer: one forward pass per extended basic block (labels reset it) doing constant folding, copy
- * propagation, algebraic simplification and branch folding, plus removal of code after
+ * IR optimizer: one forward pass per extended basic block (labels reset it, except one
+ * only a forward brcond reaches) doing constant folding, copy propagation, algebraic
+ * simplification, sign-extension tracking and branch folding, plus removal of code after
  * unconditional exits. Dead code elimination follows in tcg_liveness().
  */
 #include <glib.h>
@@ -20,6 +21,12 @@ typedef struct TempInfo {
     uint32_t copy_version;
     uint32_t shl32_of;  /* the temp is `shl32_of << 32` (0: not known so) */
     uint32_t shl32_version;
+    /* The temp is ext32s or ext32u of ext32_of: the same low 32 bits, which is all a `_w`
+     * op reads (0: not known so). */
+    uint32_t ext32_of;
+    uint32_t ext32_version;
+    /* The value is the sign extension of its low 32 bits (RV64 keeps 32-bit results so). */
+    bool sext32;
 } TempInfo;
 
 typedef struct OptState {
@@ -27,6 +34,11 @@ typedef struct OptState {
     TempInfo *info;
     uint32_t cap;
     uint32_t epoch;
+    /* What was known at a brcond whose label nothing else reaches: restored there when
+     * the op before the label cannot fall through (a side exit). */
+    TempInfo *snap;
+    uint32_t snap_cap, snap_alloc;
+    TCGArg snap_label; /* UINT64_MAX: none */
 } OptState;
 
 static TempInfo *info_of(OptState *st, uint32_t id)
@@ -43,6 +55,8 @@ static TempInfo *info_of(OptState *st, uint32_t id)
         ti->is_const = false;
         ti->copy_of = 0;
         ti->shl32_of = 0;
+        ti->ext32_of = 0;
+        ti->sext32 = false;
     }
     return ti;
 }
@@ -93,7 +107,25 @@ static TempInfo *note_write(OptState *st, TCGArg id)
     ti->is_const = false;
     ti->copy_of = 0;
     ti->shl32_of = 0;
+    ti->ext32_of = 0;
+    ti->sext32 = false;
     return ti;
+}
+
+static bool fits_int32(uint64_t v)
+{
+    return (uint64_t)(int64_t)(int32_t)v == v;
+}
+
+/* Whether the value of id is known to be the sign extension of its low 32 bits. */
+static bool is_sext32(OptState *st, TCGArg id)
+{
+    uint64_t v;
+
+    if (arg_const(st, id, &v)) {
+        return fits_int32(v);
+    }
+    return st->s->temps[id].kind != TCG_TEMP_FIXED && info_of(st, (uint32_t)id)->sext32;
 }
 
 static void note_const(OptState *st, TCGArg id, uint64_t val)
@@ -111,11 +143,13 @@ static void note_copy(OptState *st, TCGArg d, TCGArg src)
         note_const(st, d, v);
         return;
     }
+    bool sext = is_sext32(st, src);
     TempInfo *ti = note_write(st, d);
     if (src != d) {
         ti->copy_of = (uint32_t)src;
         ti->copy_version = info_of(st, (uint32_t)src)->version;
     }
+    ti->sext32 = sext;
 }
 
 static void forget_all(OptState *st)
@@ -156,6 +190,46 @@ static void set_op_unary(OptState *st, TCGOp *op, TCGOpcode opc, TCGArg d, TCGAr
     op->args[0] = d;
     op->args[1] = a;
     note_write(st, d);
+}
+
+/* The temp whose low 32 bits id has (an ext32s/ext32u source), or id itself. */
+static TCGArg low32_source(OptState *st, TCGArg id)
+{
+    if (st->s->temps[id].kind == TCG_TEMP_CONST || st->s->temps[id].kind == TCG_TEMP_FIXED) {
+        return id;
+    }
+    TempInfo *ti = info_of(st, (uint32_t)id);
+    if (ti->ext32_of && info_of(st, ti->ext32_of)->version == ti->ext32_version) {
+        return ti->ext32_of;
+    }
+    return id;
+}
+
+/*
+ * ext32s/ext32u d, a: reads through an ext32 of a (same low bits); ext32s of a value
+ * already sign-extended is a mov. Records d as an extension of a.
+ */
+static void fold_ext32(OptState *st, TCGOp *op)
+{
+    TCGArg d = op->args[0], a = low32_source(st, op->args[1]);
+    uint64_t v, r;
+
+    op->args[1] = a;
+    if (arg_const(st, a, &v) && tcg_op_eval(op->opc, v, 0, &r)) {
+        set_op_movi(st, op, d, r);
+        return;
+    }
+    if (op->opc == INDEX_op_ext32s && is_sext32(st, a)) {
+        set_op_mov(st, op, d, a);
+        return;
+    }
+    uint32_t a_version = info_of(st, (uint32_t)a)->version;
+    TempInfo *ti = note_write(st, d);
+    if (d != a) {
+        ti->ext32_of = (uint32_t)a;
+        ti->ext32_version = a_version;
+    }
+    ti->sext32 = op->opc == INDEX_op_ext32s;
 }
 
 static void discard_op(OptState *st, TCGOp *op)
@@ -266,6 +340,7 @@ static bool simplify_binary(OptState *st, TCGOp *op)
         if (identity) {
             if (w) {
                 set_op_unary(st, op, INDEX_op_ext32s, d, a);
+                fold_ext32(st, op);
             } else {
                 set_op_mov(st, op, d, a);
             }
@@ -310,6 +385,12 @@ static void fold_binary(OptState *st, TCGOp *op)
 {
     uint64_t a, b, r;
 
+    /* A `_w` op reads the low 32 bits of its inputs only: skip extensions. */
+    if (is_w_op(op->opc)) {
+        op->args[1] = low32_source(st, op->args[1]);
+        op->args[2] = low32_source(st, op->args[2]);
+    }
+
     /* Canonical form: a constant operand second. */
     if (is_commutative(op->opc) && arg_const(st, op->args[1], &a) &&
         !arg_const(st, op->args[2], &b)) {
@@ -332,6 +413,7 @@ static void fold_binary(OptState *st, TCGOp *op)
         uint32_t x = ti->shl32_of;
         if (x && info_of(st, x)->version == ti->shl32_version) {
             set_op_unary(st, op, INDEX_op_ext32u, op->args[0], x);
+            fold_ext32(st, op);
             return;
         }
     }
@@ -421,6 +503,102 @@ static bool fold_brcond(OptState *st, TCGOp *op)
     return false;
 }
 
+static bool is_nonneg31(OptState *st, TCGArg id)
+{
+    uint64_t v;
+
+    return arg_const(st, id, &v) && v <= INT32_MAX;
+}
+
+/* Whether op's result is the sign extension of its low 32 bits, from its inputs as they
+ * are before the op writes. */
+static bool result_sext32(OptState *st, const TCGOp *op)
+{
+    TCGArg a = op->args[1], b = op->args[2];
+    uint64_t c;
+
+    switch ((TCGOpcode)op->opc) {
+    case INDEX_op_add_w ... INDEX_op_remu_w:
+    case INDEX_op_ext8s:
+    case INDEX_op_ext8u:
+    case INDEX_op_ext16s:
+    case INDEX_op_ext16u:
+    case INDEX_op_ext32s:
+    case INDEX_op_setcond:
+    case INDEX_op_ld8u:
+    case INDEX_op_ld8s:
+    case INDEX_op_ld16u:
+    case INDEX_op_ld16s:
+    case INDEX_op_ld32s:
+        return true;
+    case INDEX_op_qemu_ld: {
+        TCGMemOp mo = tcg_memop_idx_op((TCGMemOpIdx)op->args[2]);
+        return (mo & MO_SIZE) < MO_32 || (mo & (MO_SIZE | MO_SIGN)) == (MO_32 | MO_SIGN);
+    }
+    case INDEX_op_mov:
+    case INDEX_op_not:
+        return is_sext32(st, a);
+    case INDEX_op_and:
+        return (is_sext32(st, a) && is_sext32(st, b)) || is_nonneg31(st, a) ||
+               is_nonneg31(st, b);
+    case INDEX_op_or:
+    case INDEX_op_xor:
+        return is_sext32(st, a) && is_sext32(st, b);
+    case INDEX_op_shr:
+        return arg_const(st, b, &c) && (c & 63) >= 33;
+    case INDEX_op_sar:
+        return (arg_const(st, b, &c) && (c & 63) >= 32) || is_sext32(st, a);
+    case INDEX_op_movcond:
+        return is_sext32(st, op->args[3]) && is_sext32(st, op->args[4]);
+    default:
+        return false;
+    }
+}
+
+/* Saves what is known at a brcond to label (the only reference to it). */
+static void snapshot_take(OptState *st, TCGArg label)
+{
+    if (st->snap_alloc < st->cap) {
+        st->snap_alloc = st->cap;
+        st->snap = g_renew(TempInfo, st->snap, st->snap_alloc);
+    }
+    memcpy(st->snap, st->info, st->cap * sizeof(TempInfo));
+    st->snap_cap = st->cap;
+    st->snap_label = label;
+}
+
+/*
+ * At the label: what was known at its brcond, which is the only way in. Normal temps die
+ * at labels, so nothing may refer to them any more.
+ */
+static void snapshot_restore(OptState *st)
+{
+    TCGTemp *temps = st->s->temps;
+
+    memcpy(st->info, st->snap, st->snap_cap * sizeof(TempInfo));
+    memset(st->info + st->snap_cap, 0, (st->cap - st->snap_cap) * sizeof(TempInfo));
+    for (uint32_t i = 0; i < st->snap_cap; i++) {
+        TempInfo *ti = &st->info[i];
+        if (ti->epoch != st->epoch) {
+            continue;
+        }
+        if (temps[i].kind == TCG_TEMP_NORMAL) {
+            ti->epoch = 0;
+            continue;
+        }
+        if (ti->copy_of && temps[ti->copy_of].kind == TCG_TEMP_NORMAL) {
+            ti->copy_of = 0;
+        }
+        if (ti->shl32_of && temps[ti->shl32_of].kind == TCG_TEMP_NORMAL) {
+            ti->shl32_of = 0;
+        }
+        if (ti->ext32_of && temps[ti->ext32_of].kind == TCG_TEMP_NORMAL) {
+            ti->ext32_of = 0;
+        }
+    }
+    st->snap_label = UINT64_MAX;
+}
+
 /* Whether the branch at ops[n] targets the next label, with nothing to jump over: for
  * `br`, the ops in between are unreachable anyway; for `brcond` there must be none. */
 static bool branch_to_next(TCGContext *s, uint32_t n, const TCGOp *op)
@@ -442,9 +620,11 @@ static bool branch_to_next(TCGContext *s, uint32_t n, const TCGOp *op)
 
 void tcg_optimize(TCGContext *s)
 {
-    OptState st = {.s = s, .epoch = 1};
+    OptState st = {.s = s, .epoch = 1, .snap_label = UINT64_MAX};
     bool unreachable = false;
+    bool falls_through = true; /* the last op kept can continue to the next one */
     TCGArg resume_label = UINT64_MAX;
+    g_autofree bool *placed = g_new0(bool, s->nb_labels + 1);
 
     st.cap = s->nb_temps + 64;
     st.info = g_new0(TempInfo, st.cap);
@@ -467,7 +647,15 @@ void tcg_optimize(TCGContext *s)
                 continue;
             }
             unreachable = false;
-            forget_all(&st);
+            if (op->args[0] < s->nb_labels) {
+                placed[op->args[0]] = true;
+            }
+            if (st.snap_label == op->args[0] && !falls_through) {
+                snapshot_restore(&st);
+            } else {
+                forget_all(&st);
+            }
+            falls_through = true;
             continue;
         }
         if (unreachable) {
@@ -477,6 +665,7 @@ void tcg_optimize(TCGContext *s)
         for (unsigned i = op->nb_oargs; i < op->nb_oargs + op->nb_iargs; i++) {
             op->args[i] = canonical_input(&st, op->args[i]);
         }
+        bool sext_result = op->nb_oargs == 1 && result_sext32(&st, op);
 
         switch (opc) {
         case INDEX_op_mov:
@@ -490,7 +679,11 @@ void tcg_optimize(TCGContext *s)
         case INDEX_op_add_w ... INDEX_op_remu_w:
             fold_binary(&st, op);
             break;
-        case INDEX_op_neg ... INDEX_op_ext32u:
+        case INDEX_op_ext32s:
+        case INDEX_op_ext32u:
+            fold_ext32(&st, op);
+            break;
+        case INDEX_op_neg ... INDEX_op_ext16u:
             fold_unary(&st, op);
             break;
         case INDEX_op_setcond:
@@ -513,6 +706,10 @@ void tcg_optimize(TCGContext *s)
                 resume_label = op->opc == INDEX_op_br ? op->args[0] : op->args[3];
                 discard_op(&st, op);
             }
+            if (op->opc == INDEX_op_brcond && op->args[3] < s->nb_labels &&
+                s->labels[op->args[3]].refs == 1 && !placed[op->args[3]]) {
+                snapshot_take(&st, op->args[3]);
+            }
             break;
         case INDEX_op_call: {
             unsigned cflags = (unsigned)op->args[op->nb_oargs + op->nb_iargs + TCG_CALL_ARG_FLAGS];
@@ -530,9 +727,18 @@ void tcg_optimize(TCGContext *s)
             }
             break;
         }
-        if (op->opc != INDEX_op_discard && (tcg_op_defs[op->opc].flags & TCG_OPF_TB_END)) {
+        if (op->opc == INDEX_op_discard) {
+            continue;
+        }
+        if (sext_result) {
+            info_of(&st, (uint32_t)op->args[0])->sext32 = true;
+        }
+        falls_through = op->opc != INDEX_op_br &&
+                        !(tcg_op_defs[op->opc].flags & TCG_OPF_TB_END);
+        if (!falls_through) {
             unreachable = true;
         }
     }
     g_free(st.info);
+    g_free(st.snap);
 }

@@ -208,12 +208,13 @@ enum {
     /* guest memory through the soft-MMU: value, address, TCGMemOpIdx */                      \
     X(qemu_ld, 1, 1, 1, TCG_OPF_SIDE_EFFECTS | TCG_OPF_READS_GLOBALS)                          \
     X(qemu_st, 0, 2, 1, TCG_OPF_SIDE_EFFECTS | TCG_OPF_READS_GLOBALS)                          \
-    /* grouped accesses (tcg_memgroup): addend = tlb_check(address) with constants memop   \
-     * idx (MMU index, widest size S), TCG_TLB_CHECK_* needed, lo, hi; then accesses as   \
-     * above with the addend as an extra input after the address */                      \
+    /* grouped accesses (tcg_memgroup): addend = tlb_check(base) with constants memop idx  \
+     * (MMU index, widest size S), TCG_TLB_CHECK_* needed, lo, hi; then accesses as above  \
+     * at base + displacement, with the addend as an extra input and the displacement as  \
+     * an extra constant: value, base, addend, memop idx, displacement */                  \
     X(tlb_check, 1, 1, 4, 0)                                                                   \
-    X(qemu_ld_a, 1, 2, 1, TCG_OPF_SIDE_EFFECTS | TCG_OPF_READS_GLOBALS)                        \
-    X(qemu_st_a, 0, 3, 1, TCG_OPF_SIDE_EFFECTS | TCG_OPF_READS_GLOBALS)                        \
+    X(qemu_ld_a, 1, 2, 2, TCG_OPF_SIDE_EFFECTS | TCG_OPF_READS_GLOBALS)                        \
+    X(qemu_st_a, 0, 3, 2, TCG_OPF_SIDE_EFFECTS | TCG_OPF_READS_GLOBALS)                        \
     /* host floating point with a fallback: d, a, b, c; TCGFpKind desc, fallback, arg */      \
     X(fpop, 1, 3, 3, TCG_OPF_SIDE_EFFECTS | TCG_OPF_READS_GLOBALS)                             \
     X(call, 0, 0, 0, TCG_OPF_CALL)             /* see tcg_gen_call() */                       \
@@ -271,11 +272,12 @@ enum {
 
 /*
  * tlb_check: the host addend (host address - guest address) of the page that holds the
- * whole window [address + lo, address + hi + S), when the TLB maps that page as plain RAM
- * (no MMIO, watch or invalid flag) for the access types asked for and address + hi is
- * S-aligned; otherwise 0. qemu_ld_a/qemu_st_a with a non-zero addend access host memory
- * at address + addend directly; with 0 they are qemu_ld/qemu_st. tcg_memgroup() only
- * emits them for accesses the window covers, each aligned when address + hi is.
+ * whole window [base + lo, base + hi + S), when the TLB maps that page as plain RAM (no
+ * MMIO, watch or invalid flag) for the access types asked for and base + hi is S-aligned;
+ * otherwise 0. qemu_ld_a/qemu_st_a access the guest address base + displacement: with a
+ * non-zero addend directly at host address + addend; with 0 as qemu_ld/qemu_st do.
+ * tcg_memgroup() only emits them for accesses the window covers, each aligned when
+ * base + hi is. Displacements, lo and hi are within +-2^30.
  */
 enum { TCG_TLB_CHECK_READ = 1, TCG_TLB_CHECK_WRITE = 2 };
 

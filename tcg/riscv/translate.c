@@ -21,6 +21,8 @@
 
 /* Address ranges one block may stitch together by following direct jumps. */
 #define RISCV_TB_MAX_RUNS 8
+/* Forward conditional branches a block may continue past (each has an exit of its own). */
+#define RISCV_TB_MAX_SIDE_EXITS 8
 
 struct RiscvTcg {
     TCGFrontend fe;
@@ -64,6 +66,9 @@ typedef struct DisasContext {
     unsigned nb_runs;
     uint32_t link_valid;
     uint64_t link[32];
+    /* Side exits: the taken paths of branches the block continued past. The first one
+     * gets goto_tb slot 1, later ones look the next block up. */
+    unsigned nb_side_exits;
     /* An F/D instruction was translated: with FS Initial or Clean it may have made FS
      * Dirty, so the flags at the block's end may differ from its own. */
     bool fp_seen;
@@ -714,6 +719,51 @@ static void gen_fp(DisasContext *dc, const RiscvInsn *insn)
     }
 }
 
+/* The flags of the block that follows, when translation can tell them. */
+static uint64_t next_tb_flags(const DisasContext *dc)
+{
+    /*
+     * The next block's flags are this block's: everything else that changes privilege,
+     * MPRV, satp or mstatus.FS (traps, xRET, CSR writes) ends its block without a jump
+     * cache lookup, except F/D instructions making FS Dirty.
+     */
+    bool flags_known = !dc->fp_seen || (dc->flags & RISCV_TB_FLAG_FS_DIRTY);
+
+    return flags_known ? dc->flags : TCG_LOOKUP_FLAGS_UNKNOWN;
+}
+
+/* An exit to a known pc through a jump cache lookup (no goto_tb slot left for it). */
+static void gen_lookup_exit(DisasContext *dc, uint64_t target)
+{
+    tcg_gen_movi(dc->s, dc->g->pc, (int64_t)target);
+    tcg_gen_lookup_and_goto_ptr(dc->s, tcg_constant(dc->s, (int64_t)target), next_tb_flags(dc));
+}
+
+static TCGCond invert_cond(TCGCond c)
+{
+    static const TCGCond inv[] = {
+        [TCG_COND_NEVER] = TCG_COND_ALWAYS, [TCG_COND_ALWAYS] = TCG_COND_NEVER,
+        [TCG_COND_EQ] = TCG_COND_NE,        [TCG_COND_NE] = TCG_COND_EQ,
+        [TCG_COND_LT] = TCG_COND_GE,        [TCG_COND_GE] = TCG_COND_LT,
+        [TCG_COND_LE] = TCG_COND_GT,        [TCG_COND_GT] = TCG_COND_LE,
+        [TCG_COND_LTU] = TCG_COND_GEU,      [TCG_COND_GEU] = TCG_COND_LTU,
+        [TCG_COND_LEU] = TCG_COND_GTU,      [TCG_COND_GTU] = TCG_COND_LEU,
+    };
+    return inv[c];
+}
+
+/*
+ * Whether the block goes on past a conditional branch, its taken path becoming a side
+ * exit: for forward branches (statically predicted not taken; backward ones are loop
+ * edges, which end the block so that a loop to its start is a self-loop), a limited
+ * number per block, with the fall-through in the block's page.
+ */
+static bool can_continue_past(const DisasContext *dc, const RiscvInsn *insn)
+{
+    return insn->imm > 0 && dc->nb_side_exits < RISCV_TB_MAX_SIDE_EXITS &&
+           (dc->next_pc & TCG_PAGE_MASK) == (dc->block_pc & TCG_PAGE_MASK);
+}
+
 static void gen_branch(DisasContext *dc, const RiscvInsn *insn)
 {
     static const TCGCond conds[] = {
@@ -721,14 +771,40 @@ static void gen_branch(DisasContext *dc, const RiscvInsn *insn)
         [RISCV_OP_BLT - RISCV_OP_BEQ] = TCG_COND_LT,  [RISCV_OP_BGE - RISCV_OP_BEQ] = TCG_COND_GE,
         [RISCV_OP_BLTU - RISCV_OP_BEQ] = TCG_COND_LTU, [RISCV_OP_BGEU - RISCV_OP_BEQ] = TCG_COND_GEU,
     };
-    TCGLabel taken = tcg_label_new(dc->s);
+    TCGCond cond = conds[insn->op - RISCV_OP_BEQ];
+    uint64_t target = dc->pc + (uint64_t)insn->imm;
+    TCGLabel label = tcg_label_new(dc->s);
 
+    if (can_continue_past(dc, insn)) {
+        /* The side exit, skipped when not taken; it alone counts what retired so far
+         * (the branch included), the fall-through keeps counting. */
+        unsigned unsynced = dc->unsynced;
+
+        tcg_gen_brcond(dc->s, invert_cond(cond), gpr(dc, insn->rs1), gpr(dc, insn->rs2),
+                       label);
+        gen_sync_counters(dc, 1);
+        dc->unsynced = unsynced;
+        if (dc->nb_side_exits++ == 0) {
+            gen_goto(dc, 1, target);
+        } else {
+            gen_lookup_exit(dc, target);
+        }
+        tcg_gen_set_label(dc->s, label);
+        return;
+    }
     gen_sync_counters(dc, 1); /* the branch retires on both paths */
-    tcg_gen_brcond(dc->s, conds[insn->op - RISCV_OP_BEQ], gpr(dc, insn->rs1),
-                   gpr(dc, insn->rs2), taken);
-    gen_goto(dc, 0, dc->next_pc);
-    tcg_gen_set_label(dc->s, taken);
-    gen_goto(dc, 1, dc->pc + (uint64_t)insn->imm);
+    tcg_gen_brcond(dc->s, cond, gpr(dc, insn->rs1), gpr(dc, insn->rs2), label);
+    if (dc->nb_side_exits == 0) {
+        gen_goto(dc, 0, dc->next_pc);
+        tcg_gen_set_label(dc->s, label);
+        gen_goto(dc, 1, target);
+    } else {
+        /* Slot 1 went to a side exit: slot 0 for the taken path (a loop edge, most
+         * likely), a lookup for the fall-through. */
+        gen_lookup_exit(dc, dc->next_pc);
+        tcg_gen_set_label(dc->s, label);
+        gen_goto(dc, 0, target);
+    }
     dc->ended = true;
 }
 
@@ -799,14 +875,7 @@ static void gen_jalr(DisasContext *dc, const RiscvInsn *insn)
     }
     tcg_gen_mov(dc->s, dc->g->pc, target);
     gen_sync_counters(dc, 1);
-    /*
-     * The next block's flags are this block's: everything else that changes privilege,
-     * MPRV, satp or mstatus.FS (traps, xRET, CSR writes) ends its block without a jump
-     * cache lookup, except F/D instructions making FS Dirty.
-     */
-    bool flags_known = !dc->fp_seen || (dc->flags & RISCV_TB_FLAG_FS_DIRTY);
-    tcg_gen_lookup_and_goto_ptr(dc->s, target,
-                                flags_known ? dc->flags : TCG_LOOKUP_FLAGS_UNKNOWN);
+    tcg_gen_lookup_and_goto_ptr(dc->s, target, next_tb_flags(dc));
     dc->ended = true;
 }
 

@@ -49,6 +49,7 @@ typedef struct SlowPath {
     bool is_store;
     TCGMemOpIdx oi;
     X86Reg addr_reg;
+    int32_t addr_off; /* the guest address is addr_reg + addr_off */
     X86Reg val_reg;
     size_t jcc_at;   /* rel32 of the jne from the fast path */
     size_t back_to;  /* where execution resumes (also the precise-state return address) */
@@ -1079,8 +1080,8 @@ static void slow_path_capture(TCGContext *s, SlowPath *sp, X86Reg exclude)
  * bits plus the low bits that make a misaligned access miss), add the entry's addend.
  * Leaves `entry` = host address - guest address; jumps to a slow path on a miss.
  */
-static void emit_tlb_lookup(TCGContext *s, SlowPath *sp, X86Reg addr, X86Reg entry,
-                            bool is_store)
+static void emit_tlb_lookup(TCGContext *s, SlowPath *sp, X86Reg addr, int32_t off,
+                            X86Reg entry, bool is_store)
 {
     X86Code *code = &s->be->code;
     TCGMemOp mop = tcg_memop_idx_op(sp->oi);
@@ -1089,10 +1090,16 @@ static void emit_tlb_lookup(TCGContext *s, SlowPath *sp, X86Reg addr, X86Reg ent
     unsigned entry_shift = __builtin_ctz(sizeof(TCGTLBEntry));
 
     g_assert(mmu_idx < TCG_MMU_IDX_MAX);
-    emit_mov_rr(code, entry, addr);
+    if (off) {
+        /* The address is formed twice rather than kept: addr stays valid. */
+        emit_lea(code, entry, addr, X86_NO_REG, 0, off);
+        emit_lea(code, TCG_REG_TMP, addr, X86_NO_REG, 0, off);
+    } else {
+        emit_mov_rr(code, entry, addr);
+        emit_mov_rr(code, TCG_REG_TMP, addr);
+    }
     emit_shift_ri(code, SHIFT_SHR, entry, TCG_PAGE_BITS - entry_shift, false);
     emit_alu_ri(code, ALU_AND, entry, (TCG_TLB_SIZE - 1) << entry_shift, true);
-    emit_mov_rr(code, TCG_REG_TMP, addr);
     emit_alu_ri(code, ALU_AND, TCG_REG_TMP,
                 (int64_t)(TCG_PAGE_MASK | ((UINT64_C(1) << size_log2) - 1)), false);
     /* [env + entry + disp]: the entry's fields without forming its address. */
@@ -1128,11 +1135,7 @@ static void gen_tlb_check(TCGContext *s, TCGOp *op)
     SlowPath *sp = slow_path_new(s);
     sp->check_reg = a;
 
-    if (lo) {
-        emit_lea(code, a, addr, X86_NO_REG, 0, lo);
-    } else {
-        emit_mov_rr(code, a, addr);
-    }
+    emit_lea_or_mov(code, a, addr, lo);
     emit_shift_ri(code, SHIFT_SHR, a, TCG_PAGE_BITS - entry_shift, false);
     emit_alu_ri(code, ALU_AND, a, (TCG_TLB_SIZE - 1) << entry_shift, true);
     emit_lea(code, TCG_REG_TMP, addr, X86_NO_REG, 0, hi);
@@ -1178,12 +1181,13 @@ static void gen_qemu_ld(TCGContext *s, TCGOp *op)
     slow_path_capture(s, sp, rd);
     if (grouped) {
         /* The group's check passed (addend != 0) or the full lookup runs out of line. */
+        sp->addr_off = (int32_t)op->args[op->nb_oargs + op->nb_iargs + 1];
         emit_test_rr(code, addend, addend, false);
         sp->full_at = emit_jcc32(code, X86_CC_E);
         emit_modrm_sib(code, load_opc[!!(mop & MO_SIGN)][mop & MO_SIZE] & ~OPC_BYTE, rd, addr,
-                       addend, 0, 0);
+                       addend, 0, sp->addr_off);
     } else {
-        emit_tlb_lookup(s, sp, addr, rd, false);
+        emit_tlb_lookup(s, sp, addr, 0, rd, false);
         emit_modrm_sib(code, load_opc[!!(mop & MO_SIGN)][mop & MO_SIZE] & ~OPC_BYTE, rd, addr,
                        rd, 0, 0);
     }
@@ -1211,11 +1215,12 @@ static void gen_qemu_st(TCGContext *s, TCGOp *op)
     slow_path_capture(s, sp, X86_NO_REG);
     sp->save_regs &= ~REG_BIT(entry);
     if (grouped) {
+        sp->addr_off = (int32_t)op->args[op->nb_oargs + op->nb_iargs + 1];
         emit_test_rr(code, addend, addend, false);
         sp->full_at = emit_jcc32(code, X86_CC_E);
-        emit_store_sized(code, mop & MO_SIZE, val, addr, addend, 0);
+        emit_store_sized(code, mop & MO_SIZE, val, addr, addend, sp->addr_off);
     } else {
-        emit_tlb_lookup(s, sp, addr, entry, true);
+        emit_tlb_lookup(s, sp, addr, 0, entry, true);
         emit_store_sized(code, mop & MO_SIZE, val, addr, entry, 0);
     }
     sp->back_to = code->pos;
@@ -1248,16 +1253,17 @@ static void emit_slow_path(TCGContext *s, SlowPath *sp)
         /* The full lookup of a grouped access whose check failed; as inline for others. */
         patch_rel32(code, sp->full_at, code->pos);
         if (sp->is_store) {
-            emit_tlb_lookup(s, sp, sp->addr_reg, sp->entry_reg, true);
-            emit_store_sized(code, mop & MO_SIZE, sp->val_reg, sp->addr_reg, sp->entry_reg, 0);
+            emit_tlb_lookup(s, sp, sp->addr_reg, sp->addr_off, sp->entry_reg, true);
+            emit_store_sized(code, mop & MO_SIZE, sp->val_reg, sp->addr_reg, sp->entry_reg,
+                             sp->addr_off);
         } else {
             static const int load_opc[2][4] = {
                 {OPC_MOVZBL, OPC_MOVZWL, OPC_MOV_LOAD, OPC_MOV_LOAD | OPC_W},
                 {OPC_MOVSBQ, OPC_MOVSWQ, OPC_MOVSLQ, OPC_MOV_LOAD | OPC_W},
             };
-            emit_tlb_lookup(s, sp, sp->addr_reg, sp->val_reg, false);
+            emit_tlb_lookup(s, sp, sp->addr_reg, sp->addr_off, sp->val_reg, false);
             emit_modrm_sib(code, load_opc[!!(mop & MO_SIGN)][mop & MO_SIZE] & ~OPC_BYTE,
-                           sp->val_reg, sp->addr_reg, sp->val_reg, 0, 0);
+                           sp->val_reg, sp->addr_reg, sp->val_reg, 0, sp->addr_off);
         }
         patch_rel32(code, emit_jmp32(code), sp->back_to);
     }
@@ -1281,11 +1287,11 @@ static void emit_slow_path(TCGContext *s, SlowPath *sp)
     /* Arguments: env, addr, [value,] oi, retaddr; TMP breaks any register cycle. */
     if (sp->is_store) {
         emit_mov_rr(code, TCG_REG_TMP, sp->val_reg);
-        emit_mov_rr(code, RSI, sp->addr_reg);
+        emit_lea_or_mov(code, RSI, sp->addr_reg, sp->addr_off);
         emit_mov_rr(code, RDX, TCG_REG_TMP);
         emit_movi(code, RCX, sp->oi);
     } else {
-        emit_mov_rr(code, RSI, sp->addr_reg);
+        emit_lea_or_mov(code, RSI, sp->addr_reg, sp->addr_off);
         emit_movi(code, RDX, sp->oi);
     }
     emit_mov_rr(code, RDI, TCG_REG_ENV);

@@ -233,6 +233,16 @@ static inline void emit_lea(X86Code *c, X86Reg d, X86Reg base, X86Reg index, int
     emit_modrm_sib(c, OPC_LEA | OPC_W, d, base, index, shift, disp);
 }
 
+/* d = base + disp, as a mov when disp is 0. */
+static inline void emit_lea_or_mov(X86Code *c, X86Reg d, X86Reg base, int32_t disp)
+{
+    if (disp) {
+        emit_lea(c, d, base, X86_NO_REG, 0, disp);
+    } else {
+        emit_mov_rr(c, d, base);
+    }
+}
+
 /* ---- arithmetic ---- */
 /* d = d op s (64-bit, or 32-bit when w32) */
 static inline void emit_alu_rr(X86Code *c, X86Alu op, X86Reg d, X86Reg s, bool w32)

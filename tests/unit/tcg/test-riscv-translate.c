@@ -115,10 +115,18 @@ static const TCGOp *nth_op(Fixture *f, TCGOpcode opc, unsigned n)
     g_error("fewer %s ops than expected", tcg_op_defs[opc].name);
 }
 
-/* addi a0, a1, 5 ; beq a0, a1, +8 */
+static uint32_t enc_b(unsigned f3, unsigned rs1, unsigned rs2, int32_t off)
+{
+    uint32_t u = (uint32_t)off;
+
+    return ((u >> 12) & 1) << 31 | ((u >> 5) & 0x3f) << 25 | rs2 << 20 | rs1 << 15 |
+           f3 << 12 | ((u >> 1) & 0xf) << 8 | ((u >> 11) & 1) << 7 | 0x63;
+}
+
+/* addi a0, a1, 5 ; beq a0, a1, -4: a backward branch ends the block with two exits. */
 static void test_alu_and_branch(Fixture *f, gconstpointer data)
 {
-    const uint32_t code[] = {0x00558513, 0x00b50463};
+    const uint32_t code[] = {0x00558513, enc_b(0, 10, 11, -4)};
     static const int expect[] = {
         INDEX_op_insn_start, INDEX_op_add,                       /* addi */
         INDEX_op_insn_start, INDEX_op_add,                       /* minstret += 2 */
@@ -161,7 +169,7 @@ static void test_alu_and_branch(Fixture *f, gconstpointer data)
     g_assert_cmpuint(op->args[0], ==, global_id(f, "pc"));
     g_assert_cmphex(f->s->temps[op->args[1]].val, ==, RAM_BASE + 8);
     op = nth_op(f, INDEX_op_mov, 1);
-    g_assert_cmphex(f->s->temps[op->args[1]].val, ==, RAM_BASE + 4 + 8);
+    g_assert_cmphex(f->s->temps[op->args[1]].val, ==, RAM_BASE);
     g_assert_cmpuint(nth_op(f, INDEX_op_exit_tb, 1)->args[0], ==, TCG_EXIT_IDX1);
 }
 
@@ -243,7 +251,6 @@ static uint32_t enc_i(unsigned funct3, unsigned opcode, unsigned rd, unsigned rs
 
 #define ADDI(rd, rs1, imm) enc_i(0, 0x13, rd, rs1, imm)
 #define JALR(rd, rs1, imm) enc_i(0, 0x67, rd, rs1, imm)
-#define BEQ_A0_A1_8 0x00b50463u
 
 /* The pcs of the block's instructions, in translation order. */
 static void assert_insn_pcs(Fixture *f, const uint64_t *pcs, unsigned n)
@@ -289,7 +296,7 @@ static void test_jal_chains(Fixture *f, gconstpointer data)
  */
 static void test_jal_extends(Fixture *f, gconstpointer data)
 {
-    uint32_t code[10] = {ADDI(10, 10, 1), enc_jal(1, 0x1c), ADDI(10, 10, 3), BEQ_A0_A1_8};
+    uint32_t code[10] = {ADDI(10, 10, 1), enc_jal(1, 0x1c), ADDI(10, 10, 3), enc_b(0, 10, 11, -8)};
     static const uint64_t pcs[] = {0x0, 0x4, 0x20, 0x24, 0x8, 0xc};
 
     code[8] = ADDI(10, 10, 2);
@@ -348,6 +355,71 @@ static void test_jal_no_extension(Fixture *f, gconstpointer data)
     translate(f, RAM_BASE, 64);
     g_assert_cmpuint(count_op(f, INDEX_op_insn_start), ==, 8);
     g_assert_cmphex(exit_pc(f), ==, RAM_BASE + 0x80);
+}
+
+/*
+ * A forward branch does not end the block: its taken path is a side exit (goto_tb slot 1
+ * for the first) that counts the instructions retired so far, and the block goes on at
+ * the fall-through. The backward branch ending the block then takes slot 0 for its taken
+ * path and looks the fall-through up.
+ */
+static void test_branch_side_exit(Fixture *f, gconstpointer data)
+{
+    /* addi a0, a1, 5 ; beq a0, a1, +8 ; addi a0, a0, 1 ; bne a0, a1, -12 */
+    const uint32_t code[] = {0x00558513, enc_b(0, 10, 11, 8), 0x00150513,
+                             enc_b(1, 10, 11, -12)};
+    static const int expect[] = {
+        INDEX_op_insn_start, INDEX_op_add,                        /* addi */
+        INDEX_op_insn_start, INDEX_op_brcond,                     /* beq: if not, on */
+        INDEX_op_add,                                             /* minstret += 2 */
+        INDEX_op_goto_tb,    INDEX_op_mov,   INDEX_op_exit_tb,    /* taken: 0x0c */
+        INDEX_op_set_label,
+        INDEX_op_insn_start, INDEX_op_add,                        /* addi */
+        INDEX_op_insn_start, INDEX_op_add,                        /* minstret += 4 */
+        INDEX_op_brcond,                                          /* bne */
+        INDEX_op_mov,        INDEX_op_lookup_and_goto_ptr,        /* fall through: 0x10 */
+        INDEX_op_set_label,  INDEX_op_goto_tb, INDEX_op_mov, INDEX_op_exit_tb, /* 0x0 */
+    };
+    g_autoptr(GArray) ops = NULL;
+
+    put(f, RAM_BASE, code, 4);
+    g_assert_cmpuint(translate(f, RAM_BASE, 64), ==, 16);
+    ops = opcodes(f);
+    g_assert_cmpuint(ops->len, ==, G_N_ELEMENTS(expect));
+    for (unsigned i = 0; i < ops->len; i++) {
+        g_assert_cmpstr(tcg_op_defs[g_array_index(ops, int, i)].name, ==,
+                        tcg_op_defs[expect[i]].name);
+    }
+    g_assert_cmpuint(nth_op(f, INDEX_op_brcond, 0)->args[2], ==, TCG_COND_NE);
+    g_assert_cmpint(f->s->temps[nth_op(f, INDEX_op_add, 1)->args[2]].val, ==, 2);
+    g_assert_cmpuint(nth_op(f, INDEX_op_goto_tb, 0)->args[0], ==, 1);
+    g_assert_cmphex(f->s->temps[nth_op(f, INDEX_op_mov, 0)->args[1]].val, ==, RAM_BASE + 12);
+    /* The fall-through keeps counting: the third instruction has two uncounted. */
+    g_assert_cmpuint(nth_op(f, INDEX_op_insn_start, 2)->args[1], ==, 2);
+    g_assert_cmpint(f->s->temps[nth_op(f, INDEX_op_add, 3)->args[2]].val, ==, 4);
+    g_assert_cmphex(f->s->temps[nth_op(f, INDEX_op_mov, 1)->args[1]].val, ==, RAM_BASE + 16);
+    g_assert_cmpuint(nth_op(f, INDEX_op_goto_tb, 1)->args[0], ==, 0);
+    g_assert_cmphex(exit_pc(f), ==, RAM_BASE);
+}
+
+/* At most 8 side exits (the later ones look the next block up), and none whose
+ * fall-through leaves the page. */
+static void test_branch_side_exit_limits(Fixture *f, gconstpointer data)
+{
+    uint32_t code[9];
+
+    for (unsigned i = 0; i < 9; i++) {
+        code[i] = enc_b(0, 10, 11, 0x40);
+    }
+    put(f, RAM_BASE, code, 9);
+    g_assert_cmpuint(translate(f, RAM_BASE, 64), ==, 36);
+    g_assert_cmpuint(count_op(f, INDEX_op_goto_tb), ==, 2);
+    g_assert_cmpuint(count_op(f, INDEX_op_lookup_and_goto_ptr), ==, 8);
+
+    put(f, RAM_BASE + 0xffc, code, 1);
+    g_assert_cmpuint(translate(f, RAM_BASE + 0xffc, 64), ==, 4);
+    g_assert_cmpuint(count_op(f, INDEX_op_goto_tb), ==, 2);
+    g_assert_cmpuint(count_op(f, INDEX_op_lookup_and_goto_ptr), ==, 0);
 }
 
 static void test_loads_stores(Fixture *f, gconstpointer data)
@@ -498,6 +570,8 @@ int main(int argc, char **argv)
 #define ADD(path, fn) \
     g_test_add("/riscv/translate/" path, Fixture, NULL, fx_setup, fn, fx_teardown)
     ADD("alu-and-branch", test_alu_and_branch);
+    ADD("branch-side-exit", test_branch_side_exit);
+    ADD("branch-side-exit-limits", test_branch_side_exit_limits);
     ADD("x0", test_x0);
     ADD("max-insns", test_max_insns);
     ADD("page-end", test_page_end);
