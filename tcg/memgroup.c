@@ -271,7 +271,9 @@ void tcg_memgroup(TCGContext *s)
          * Barriers: between the check and an access of its group nothing may change what
          * the TLB maps. Helpers may (CSR writes, sfence.vma); so may the code at a label
          * or after a branch, which other paths reach. Slow paths of other accesses only
-         * fill TLB entries, do MMIO or raise (leaving the block): they stay inside.
+         * fill TLB entries, do MMIO or raise (leaving the block), and fpop's out-of-line
+         * fallback only computes: they stay inside. An op that may call code changing
+         * the TLB must be a call op (or be added here).
          */
         if (op->opc == INDEX_op_call || op->opc == INDEX_op_set_label ||
             (def->flags & (TCG_OPF_BB_END | TCG_OPF_TB_END))) {

@@ -527,11 +527,16 @@ char *tcg_dump_op(TCGContext *s, const TCGOp *op)
                 g_string_append_printf(out, "0x%x", (unsigned)c[i]);
             }
             break;
+        case INDEX_op_qemu_ld_a:
+        case INDEX_op_qemu_st_a:
+            if (i == 1) { /* the displacement */
+                g_string_append_printf(out, "%" PRId64, (int64_t)c[i]);
+                break;
+            }
+            /* fall through: the memop index */
         case INDEX_op_insn_start:
         case INDEX_op_qemu_ld:
         case INDEX_op_qemu_st:
-        case INDEX_op_qemu_ld_a:
-        case INDEX_op_qemu_st_a:
             g_string_append_printf(out, "0x%" PRIx64, c[i]);
             break;
         default:

@@ -23,6 +23,8 @@
 #define RISCV_TB_MAX_RUNS 8
 /* Forward conditional branches a block may continue past (each has an exit of its own). */
 #define RISCV_TB_MAX_SIDE_EXITS 8
+/* A loop back to the block's start this short (in instructions) is unrolled once. */
+#define RISCV_TB_UNROLL_MAX 64
 
 struct RiscvTcg {
     TCGFrontend fe;
@@ -69,6 +71,8 @@ typedef struct DisasContext {
     /* Side exits: the taken paths of branches the block continued past. The first one
      * gets goto_tb slot 1, later ones look the next block up. */
     unsigned nb_side_exits;
+    bool unrolled; /* the loop body was translated a second time */
+    unsigned nb_insns; /* translated so far */
     /* An F/D instruction was translated: with FS Initial or Clean it may have made FS
      * Dirty, so the flags at the block's end may differ from its own. */
     bool fp_seen;
@@ -764,6 +768,28 @@ static bool can_continue_past(const DisasContext *dc, const RiscvInsn *insn)
            (dc->next_pc & TCG_PAGE_MASK) == (dc->block_pc & TCG_PAGE_MASK);
 }
 
+/*
+ * Whether a backward branch to the block's start (a loop edge) continues the block with a
+ * second copy of the loop body instead, its fall-through (the loop exit) a side exit:
+ * once per block, for short bodies. Each iteration of the unrolled loop then pays the
+ * back edge (stores of observed globals, the exit-request check) for two.
+ */
+static bool can_unroll(const DisasContext *dc, uint64_t target)
+{
+    return target == dc->block_pc && !dc->unrolled && dc->nb_insns <= RISCV_TB_UNROLL_MAX &&
+           dc->nb_runs < RISCV_TB_MAX_RUNS && dc->nb_side_exits < RISCV_TB_MAX_SIDE_EXITS;
+}
+
+/* The exit of a side path to target: goto_tb slot 1 for the block's first, else a lookup. */
+static void gen_side_exit(DisasContext *dc, uint64_t target)
+{
+    if (dc->nb_side_exits++ == 0) {
+        gen_goto(dc, 1, target);
+    } else {
+        gen_lookup_exit(dc, target);
+    }
+}
+
 static void gen_branch(DisasContext *dc, const RiscvInsn *insn)
 {
     static const TCGCond conds[] = {
@@ -784,12 +810,23 @@ static void gen_branch(DisasContext *dc, const RiscvInsn *insn)
                        label);
         gen_sync_counters(dc, 1);
         dc->unsynced = unsynced;
-        if (dc->nb_side_exits++ == 0) {
-            gen_goto(dc, 1, target);
-        } else {
-            gen_lookup_exit(dc, target);
-        }
+        gen_side_exit(dc, target);
         tcg_gen_set_label(dc->s, label);
+        return;
+    }
+    if (can_unroll(dc, target)) {
+        unsigned unsynced = dc->unsynced;
+
+        tcg_gen_brcond(dc->s, cond, gpr(dc, insn->rs1), gpr(dc, insn->rs2), label);
+        gen_sync_counters(dc, 1);
+        dc->unsynced = unsynced;
+        gen_side_exit(dc, dc->next_pc);
+        tcg_gen_set_label(dc->s, label);
+        dc->unrolled = true;
+        dc->runs[dc->nb_runs].lo = target;
+        dc->runs[dc->nb_runs].hi = target;
+        dc->nb_runs++;
+        dc->next_pc = target;
         return;
     }
     gen_sync_counters(dc, 1); /* the branch retires on both paths */
@@ -1134,6 +1171,7 @@ uint32_t riscv_tcg_translate_block(TCGContext *s, void *env, uint64_t pc, uint32
         dc.next_pc = dc.pc + insn.len;
         dc.runs[dc.nb_runs - 1].hi = dc.next_pc;
         tcg_gen_insn_start(s, dc.pc, dc.unsynced);
+        dc.nb_insns++;
         gen_insn(&dc, &insn);
         note_link(&dc, &insn);
         dc.pc = dc.next_pc;

@@ -50,7 +50,8 @@ typedef struct SlowPath {
     TCGMemOpIdx oi;
     X86Reg addr_reg;
     int32_t addr_off; /* the guest address is addr_reg + addr_off */
-    X86Reg val_reg;
+    X86Reg val_reg;   /* stores: X86_NO_REG for a constant value (val_const) */
+    int64_t val_const;
     size_t jcc_at;   /* rel32 of the jne from the fast path */
     size_t back_to;  /* where execution resumes (also the precise-state return address) */
     uint16_t save_regs; /* caller-saved registers holding values to preserve */
@@ -1195,14 +1196,30 @@ static void gen_qemu_ld(TCGContext *s, TCGOp *op)
     set_output(s, d, rd);
 }
 
+/* The host store of a guest store: the value's register or its constant. */
+static void emit_store(X86Code *code, const SlowPath *sp, X86Reg base, X86Reg index,
+                       int32_t disp)
+{
+    unsigned size_log2 = tcg_memop_idx_op(sp->oi) & MO_SIZE;
+
+    if (sp->val_reg == X86_NO_REG) {
+        emit_store_imm_sized(code, size_log2, (int32_t)sp->val_const, base, index, disp);
+    } else {
+        emit_store_sized(code, size_log2, sp->val_reg, base, index, disp);
+    }
+}
+
 static void gen_qemu_st(TCGContext *s, TCGOp *op)
 {
     X86Code *code = &s->be->code;
     TCGMemOpIdx oi = (TCGMemOpIdx)op->args[op->nb_oargs + op->nb_iargs];
     TCGMemOp mop = tcg_memop_idx_op(oi);
     bool grouped = op->opc == INDEX_op_qemu_st_a;
+    TCGTemp *vt = arg_temp(s, op->args[0]);
+    /* A constant (x0 above all) is stored as an immediate: no register for it. */
+    bool imm = vt->val_type == TEMP_VAL_CONST && ((mop & MO_SIZE) < MO_64 || fits_i32(vt->val));
 
-    X86Reg val = temp_load(s, arg_temp(s, op->args[0]));
+    X86Reg val = imm ? X86_NO_REG : temp_load(s, vt);
     X86Reg addr = temp_load(s, arg_temp(s, op->args[1]));
     X86Reg addend = grouped ? temp_load(s, arg_temp(s, op->args[2])) : X86_NO_REG;
     X86Reg entry = reg_alloc(s, ALL_ALLOCATABLE);
@@ -1211,6 +1228,7 @@ static void gen_qemu_st(TCGContext *s, TCGOp *op)
     sp->oi = oi;
     sp->addr_reg = addr;
     sp->val_reg = val;
+    sp->val_const = vt->val;
     sp->entry_reg = entry;
     slow_path_capture(s, sp, X86_NO_REG);
     sp->save_regs &= ~REG_BIT(entry);
@@ -1218,10 +1236,10 @@ static void gen_qemu_st(TCGContext *s, TCGOp *op)
         sp->addr_off = (int32_t)op->args[op->nb_oargs + op->nb_iargs + 1];
         emit_test_rr(code, addend, addend, false);
         sp->full_at = emit_jcc32(code, X86_CC_E);
-        emit_store_sized(code, mop & MO_SIZE, val, addr, addend, sp->addr_off);
+        emit_store(code, sp, addr, addend, sp->addr_off);
     } else {
         emit_tlb_lookup(s, sp, addr, 0, entry, true);
-        emit_store_sized(code, mop & MO_SIZE, val, addr, entry, 0);
+        emit_store(code, sp, addr, entry, 0);
     }
     sp->back_to = code->pos;
 }
@@ -1254,8 +1272,7 @@ static void emit_slow_path(TCGContext *s, SlowPath *sp)
         patch_rel32(code, sp->full_at, code->pos);
         if (sp->is_store) {
             emit_tlb_lookup(s, sp, sp->addr_reg, sp->addr_off, sp->entry_reg, true);
-            emit_store_sized(code, mop & MO_SIZE, sp->val_reg, sp->addr_reg, sp->entry_reg,
-                             sp->addr_off);
+            emit_store(code, sp, sp->addr_reg, sp->entry_reg, sp->addr_off);
         } else {
             static const int load_opc[2][4] = {
                 {OPC_MOVZBL, OPC_MOVZWL, OPC_MOV_LOAD, OPC_MOV_LOAD | OPC_W},
@@ -1285,7 +1302,11 @@ static void emit_slow_path(TCGContext *s, SlowPath *sp)
                                            offsetof(TCGCPUStats, tlb_misses)),
                 1, false);
     /* Arguments: env, addr, [value,] oi, retaddr; TMP breaks any register cycle. */
-    if (sp->is_store) {
+    if (sp->is_store && sp->val_reg == X86_NO_REG) {
+        emit_lea_or_mov(code, RSI, sp->addr_reg, sp->addr_off);
+        emit_movi(code, RDX, (uint64_t)sp->val_const);
+        emit_movi(code, RCX, sp->oi);
+    } else if (sp->is_store) {
         emit_mov_rr(code, TCG_REG_TMP, sp->val_reg);
         emit_lea_or_mov(code, RSI, sp->addr_reg, sp->addr_off);
         emit_mov_rr(code, RDX, TCG_REG_TMP);

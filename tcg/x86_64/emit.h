@@ -227,6 +227,23 @@ static inline void emit_store_sized(X86Code *c, unsigned size_log2, X86Reg s, X8
     emit_modrm_sib(c, opc[size_log2], s, base, index, 0, disp);
 }
 
+/* mov [base + index + disp], imm of 1 << size_log2 bytes (a 64-bit store sign-extends
+ * its imm32). */
+static inline void emit_store_imm_sized(X86Code *c, unsigned size_log2, int32_t imm,
+                                        X86Reg base, X86Reg index, int32_t disp)
+{
+    static const int opc[4] = {0xc6, 0xc7 | OPC_66, 0xc7, 0xc7 | OPC_W};
+    emit_modrm_sib(c, opc[size_log2], 0, base, index, 0, disp);
+    if (size_log2 == 0) {
+        emit8(c, (uint8_t)imm);
+    } else if (size_log2 == 1) {
+        emit8(c, (uint8_t)imm);
+        emit8(c, (uint8_t)(imm >> 8));
+    } else {
+        emit32(c, (uint32_t)imm);
+    }
+}
+
 static inline void emit_lea(X86Code *c, X86Reg d, X86Reg base, X86Reg index, int shift,
                             int32_t disp)
 {

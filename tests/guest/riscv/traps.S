@@ -1,6 +1,7 @@
 /* Traps: ecall, ebreak (both sizes), illegal instructions (mtval = the bits), access
  * faults on load/store/fetch (mtval = the address), misaligned atomics, mret restoring
- * MIE from MPIE, and vectored mtvec sending exceptions to its base. */
+ * MIE from MPIE, vectored mtvec sending exceptions to its base, and a fault among
+ * accesses off one base. */
 #include "test.h"
 
 /* The handler records mcause in s2, mepc in s3, mtval in s4, mstatus in s7 and counts
@@ -152,6 +153,32 @@ run_tests:
     EXPECT_TRAP(11)
     la t0, handler
     csrw mtvec, t0
+
+    /* Loads off one base in one block (the JIT checks their window once): the third
+     * faults below the start of RAM (0x80000000 on every board these tests run on).
+     * mepc and mtval name it; the loads before it are done, the one after it is not. */
+    TEST(17)
+    li a1, 0x80000000
+    li a5, 0
+    li a6, 0
+    li a7, 0x77
+    la s6, 3f
+    ld a5, 0(a1)
+    ld a6, 8(a1)
+2:  ld t3, -8(a1)
+    ld a7, 16(a1)
+    j fail
+3:  EXPECT_TRAP(5)
+    la a0, 2b
+    bne s3, a0, fail
+    li a0, 0x80000000 - 8
+    bne s4, a0, fail
+    ld a0, 0(a1)
+    bne a5, a0, fail
+    ld a0, 8(a1)
+    bne a6, a0, fail
+    CHECK(a7, 0x77)
+
     mv ra, s0
     ret
 

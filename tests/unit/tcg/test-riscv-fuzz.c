@@ -1,6 +1,7 @@
 /*
  * Differential fuzzer: random valid RV64IMAFDC sequences (ALU, M, loads/stores and AMOs
- * into a sandbox, forward branches and jumps, calls of (nested) subroutines and returns,
+ * into a sandbox, forward branches and jumps, short loops (backward branches), calls of
+ * (nested) subroutines and returns,
  * CSRs, traps, F/D arithmetic, conversions and FP loads/stores with random rounding
  * modes, reserved ones and FS = Off included), in M
  * mode or in S/U mode under Sv39/48/57 with random sandbox page permissions, SUM/MXR and
@@ -53,7 +54,8 @@ typedef struct Fuzz {
     unsigned main_len;  /* the program and its padding; subroutines follow */
     unsigned sub_link[NR_SUBS]; /* the link register of each subroutine */
     unsigned sub_at[NR_SUBS];
-    uint32_t link_mask; /* link registers: nothing else writes them */
+    uint32_t own_mask;  /* link registers and the loop counter: nothing else writes them */
+    unsigned loop_reg;
     unsigned call_at[CODE_MAX], call_sub[CODE_MAX], nr_calls;
     bool item_start;
     bool with_fp; /* this case has F/D instructions */
@@ -114,7 +116,7 @@ static unsigned rd_any(Fuzz *f)
 
     do {
         r = rnd(f, 32);
-    } while (r == REG_BASE || (f->link_mask >> r & 1));
+    } while (r == REG_BASE || (f->own_mask >> r & 1));
     return r;
 }
 
@@ -200,7 +202,7 @@ static void gen_alu(Fuzz *f)
             do {
                 h = rnd(f, 0x10000);
             } while ((h & 3) == 3 || !riscv_decode(h, &insn) || insn.rd == REG_BASE ||
-                     (f->link_mask >> insn.rd & 1) ||
+                     (f->own_mask >> insn.rd & 1) ||
                      insn.rd == 2 /* sp-relative forms stay out */ || insn.rs1 == 2 ||
                      !(insn.op <= RISCV_OP_AUIPC || (insn.op >= RISCV_OP_ADDI &&
                                                      insn.op <= RISCV_OP_SUBW)));
@@ -445,6 +447,32 @@ static void gen_subroutines(Fuzz *f)
     }
 }
 
+/*
+ * A loop running its body (items and forward branches, which may leave it) a few times:
+ * `li c, k ; body ; addi c, c, -1 ; andi c, c, 7 ; bnez c, body`. The andi bounds the
+ * iterations even when a branch from before the loop lands in its body.
+ */
+static void gen_loop(Fuzz *f)
+{
+    unsigned c = f->loop_reg, items = 1 + rnd(f, 5), start;
+
+    emit(f, enc_i((int32_t)(1 + rnd(f, 4)), 0, 0, c, 0x13));
+    f->item_start = true;
+    start = f->len;
+    for (unsigned i = 0; i < items; i++) {
+        f->item_start = true;
+        if (rnd(f, 4) == 0) {
+            gen_control(f);
+        } else {
+            gen_item(f, rnd(f, 20) < 15 ? rnd(f, 15) : 18);
+        }
+    }
+    f->item_start = true;
+    emit(f, enc_i(-1, c, 0, c, 0x13));
+    emit(f, enc_i(7, c, 7, c, 0x13));
+    emit(f, enc_b((int32_t)(start - f->len) * 4, 0, c, 1));
+}
+
 static void gen_program(Fuzz *f)
 {
     unsigned n = 8 + rnd(f, MAX_INSNS - 16);
@@ -454,21 +482,30 @@ static void gen_program(Fuzz *f)
     f->nr_calls = 0;
     f->limit = MAX_INSNS;
     /* Distinct link registers, ra and t0 (the ABI's) most often. */
-    f->link_mask = 0;
+    f->own_mask = 0;
     for (unsigned k = 0; k < NR_SUBS; k++) {
         unsigned r;
         do {
             r = rnd(f, 2) ? (rnd(f, 2) ? 1 : 5) : 1 + rnd(f, 31);
-        } while (r == REG_BASE || r == REG_ADDR || (f->link_mask >> r & 1));
+        } while (r == REG_BASE || r == REG_ADDR || (f->own_mask >> r & 1));
         f->sub_link[k] = r;
-        f->link_mask |= 1u << r;
+        f->own_mask |= 1u << r;
     }
+    do {
+        f->loop_reg = 1 + rnd(f, 31);
+    } while (f->loop_reg == REG_BASE || f->loop_reg == REG_ADDR ||
+             (f->own_mask >> f->loop_reg & 1));
+    f->own_mask |= 1u << f->loop_reg;
     while (f->len < n) {
         unsigned kind = rnd(f, 20);
 
         f->item_start = true;
         if (kind >= 15 && kind < 18 && !(f->with_fp && rnd(f, 3) == 0)) {
-            gen_control(f);
+            if (rnd(f, 4) == 0) {
+                gen_loop(f);
+            } else {
+                gen_control(f);
+            }
         } else {
             gen_item(f, kind < 15 ? kind : kind + 3);
         }

@@ -123,10 +123,11 @@ static uint32_t enc_b(unsigned f3, unsigned rs1, unsigned rs2, int32_t off)
            f3 << 12 | ((u >> 1) & 0xf) << 8 | ((u >> 11) & 1) << 7 | 0x63;
 }
 
-/* addi a0, a1, 5 ; beq a0, a1, -4: a backward branch ends the block with two exits. */
+/* addi a0, a1, 5 ; beq a0, a1, -8: a backward branch (not to the block's start) ends the
+ * block with two exits. */
 static void test_alu_and_branch(Fixture *f, gconstpointer data)
 {
-    const uint32_t code[] = {0x00558513, enc_b(0, 10, 11, -4)};
+    const uint32_t code[] = {0x00558513, enc_b(0, 10, 11, -8)};
     static const int expect[] = {
         INDEX_op_insn_start, INDEX_op_add,                       /* addi */
         INDEX_op_insn_start, INDEX_op_add,                       /* minstret += 2 */
@@ -137,8 +138,8 @@ static void test_alu_and_branch(Fixture *f, gconstpointer data)
     g_autoptr(GArray) ops = NULL;
     const TCGOp *op;
 
-    put(f, RAM_BASE, code, 2);
-    g_assert_cmpuint(translate(f, RAM_BASE, 64), ==, 8);
+    put(f, RAM_BASE + 0x10, code, 2);
+    g_assert_cmpuint(translate(f, RAM_BASE + 0x10, 64), ==, 8);
     ops = opcodes(f);
     g_assert_cmpuint(ops->len, ==, G_N_ELEMENTS(expect));
     for (unsigned i = 0; i < ops->len; i++) {
@@ -161,15 +162,15 @@ static void test_alu_and_branch(Fixture *f, gconstpointer data)
 
     /* insn_start records the pc and the instructions not yet counted before it. */
     op = nth_op(f, INDEX_op_insn_start, 1);
-    g_assert_cmphex(op->args[0], ==, RAM_BASE + 4);
+    g_assert_cmphex(op->args[0], ==, RAM_BASE + 0x14);
     g_assert_cmpuint(op->args[1], ==, 1);
 
     /* The taken path sets pc to the target, the other to the next instruction. */
     op = nth_op(f, INDEX_op_mov, 0);
     g_assert_cmpuint(op->args[0], ==, global_id(f, "pc"));
-    g_assert_cmphex(f->s->temps[op->args[1]].val, ==, RAM_BASE + 8);
+    g_assert_cmphex(f->s->temps[op->args[1]].val, ==, RAM_BASE + 0x18);
     op = nth_op(f, INDEX_op_mov, 1);
-    g_assert_cmphex(f->s->temps[op->args[1]].val, ==, RAM_BASE);
+    g_assert_cmphex(f->s->temps[op->args[1]].val, ==, RAM_BASE + 0xc);
     g_assert_cmpuint(nth_op(f, INDEX_op_exit_tb, 1)->args[0], ==, TCG_EXIT_IDX1);
 }
 
@@ -365,25 +366,25 @@ static void test_jal_no_extension(Fixture *f, gconstpointer data)
  */
 static void test_branch_side_exit(Fixture *f, gconstpointer data)
 {
-    /* addi a0, a1, 5 ; beq a0, a1, +8 ; addi a0, a0, 1 ; bne a0, a1, -12 */
+    /* at 0x10: addi a0, a1, 5 ; beq a0, a1, +8 ; addi a0, a0, 1 ; bne a0, a1, -16 */
     const uint32_t code[] = {0x00558513, enc_b(0, 10, 11, 8), 0x00150513,
-                             enc_b(1, 10, 11, -12)};
+                             enc_b(1, 10, 11, -16)};
     static const int expect[] = {
         INDEX_op_insn_start, INDEX_op_add,                        /* addi */
         INDEX_op_insn_start, INDEX_op_brcond,                     /* beq: if not, on */
         INDEX_op_add,                                             /* minstret += 2 */
-        INDEX_op_goto_tb,    INDEX_op_mov,   INDEX_op_exit_tb,    /* taken: 0x0c */
+        INDEX_op_goto_tb,    INDEX_op_mov,   INDEX_op_exit_tb,    /* taken: 0x1c */
         INDEX_op_set_label,
         INDEX_op_insn_start, INDEX_op_add,                        /* addi */
         INDEX_op_insn_start, INDEX_op_add,                        /* minstret += 4 */
         INDEX_op_brcond,                                          /* bne */
-        INDEX_op_mov,        INDEX_op_lookup_and_goto_ptr,        /* fall through: 0x10 */
-        INDEX_op_set_label,  INDEX_op_goto_tb, INDEX_op_mov, INDEX_op_exit_tb, /* 0x0 */
+        INDEX_op_mov,        INDEX_op_lookup_and_goto_ptr,        /* fall through: 0x20 */
+        INDEX_op_set_label,  INDEX_op_goto_tb, INDEX_op_mov, INDEX_op_exit_tb, /* 0x0c */
     };
     g_autoptr(GArray) ops = NULL;
 
-    put(f, RAM_BASE, code, 4);
-    g_assert_cmpuint(translate(f, RAM_BASE, 64), ==, 16);
+    put(f, RAM_BASE + 0x10, code, 4);
+    g_assert_cmpuint(translate(f, RAM_BASE + 0x10, 64), ==, 16);
     ops = opcodes(f);
     g_assert_cmpuint(ops->len, ==, G_N_ELEMENTS(expect));
     for (unsigned i = 0; i < ops->len; i++) {
@@ -393,13 +394,50 @@ static void test_branch_side_exit(Fixture *f, gconstpointer data)
     g_assert_cmpuint(nth_op(f, INDEX_op_brcond, 0)->args[2], ==, TCG_COND_NE);
     g_assert_cmpint(f->s->temps[nth_op(f, INDEX_op_add, 1)->args[2]].val, ==, 2);
     g_assert_cmpuint(nth_op(f, INDEX_op_goto_tb, 0)->args[0], ==, 1);
-    g_assert_cmphex(f->s->temps[nth_op(f, INDEX_op_mov, 0)->args[1]].val, ==, RAM_BASE + 12);
+    g_assert_cmphex(f->s->temps[nth_op(f, INDEX_op_mov, 0)->args[1]].val, ==, RAM_BASE + 0x1c);
     /* The fall-through keeps counting: the third instruction has two uncounted. */
     g_assert_cmpuint(nth_op(f, INDEX_op_insn_start, 2)->args[1], ==, 2);
     g_assert_cmpint(f->s->temps[nth_op(f, INDEX_op_add, 3)->args[2]].val, ==, 4);
-    g_assert_cmphex(f->s->temps[nth_op(f, INDEX_op_mov, 1)->args[1]].val, ==, RAM_BASE + 16);
+    g_assert_cmphex(f->s->temps[nth_op(f, INDEX_op_mov, 1)->args[1]].val, ==, RAM_BASE + 0x20);
+    g_assert_cmpuint(nth_op(f, INDEX_op_goto_tb, 1)->args[0], ==, 0);
+    g_assert_cmphex(exit_pc(f), ==, RAM_BASE + 0xc);
+}
+
+/*
+ * A short loop back to the block's start is unrolled once: the first copy's loop exit is
+ * a side exit, the second copy ends the block with the loop edge on slot 0.
+ */
+static void test_loop_unrolled(Fixture *f, gconstpointer data)
+{
+    /* addi a0, a0, 1 ; bne a0, a1, -4 */
+    const uint32_t code[] = {0x00150513, enc_b(1, 10, 11, -4)};
+    static const uint64_t pcs[] = {0x0, 0x4, 0x0, 0x4};
+
+    put(f, RAM_BASE, code, 2);
+    g_assert_cmpuint(translate(f, RAM_BASE, 64), ==, 8);
+    assert_insn_pcs(f, pcs, G_N_ELEMENTS(pcs));
+    const TCGOp *op = nth_op(f, INDEX_op_goto_tb, 0); /* the first copy's loop exit */
+    g_assert_cmpuint(op->args[0], ==, 1);
+    g_assert_cmphex(f->s->temps[nth_op(f, INDEX_op_mov, 0)->args[1]].val, ==, RAM_BASE + 8);
+    g_assert_cmpuint(nth_op(f, INDEX_op_brcond, 0)->args[2], ==, TCG_COND_NE);
+    g_assert_cmpint(f->s->temps[nth_op(f, INDEX_op_add, 1)->args[2]].val, ==, 2);
+    g_assert_cmpuint(nth_op(f, INDEX_op_insn_start, 2)->args[1], ==, 2);
+    g_assert_cmpint(f->s->temps[nth_op(f, INDEX_op_add, 3)->args[2]].val, ==, 4);
+    g_assert_cmpuint(count_op(f, INDEX_op_lookup_and_goto_ptr), ==, 1);
     g_assert_cmpuint(nth_op(f, INDEX_op_goto_tb, 1)->args[0], ==, 0);
     g_assert_cmphex(exit_pc(f), ==, RAM_BASE);
+
+    /* Not a longer body: 65 instructions and the branch. */
+    uint32_t longer[66];
+    for (unsigned i = 0; i < 65; i++) {
+        longer[i] = 0x00150513;
+    }
+    longer[65] = enc_b(1, 10, 11, -65 * 4);
+    put(f, RAM_BASE, longer, 66);
+    g_assert_cmpuint(translate(f, RAM_BASE, 512), ==, 66 * 4);
+    g_assert_cmpuint(count_op(f, INDEX_op_insn_start), ==, 66);
+    g_assert_cmpuint(count_op(f, INDEX_op_goto_tb), ==, 2);
+    g_assert_cmpuint(count_op(f, INDEX_op_lookup_and_goto_ptr), ==, 0);
 }
 
 /* At most 8 side exits (the later ones look the next block up), and none whose
@@ -572,6 +610,7 @@ int main(int argc, char **argv)
     ADD("alu-and-branch", test_alu_and_branch);
     ADD("branch-side-exit", test_branch_side_exit);
     ADD("branch-side-exit-limits", test_branch_side_exit_limits);
+    ADD("loop-unrolled", test_loop_unrolled);
     ADD("x0", test_x0);
     ADD("max-insns", test_max_insns);
     ADD("page-end", test_page_end);

@@ -566,6 +566,59 @@ static void test_qemu_ld_st(Fixture *f, gconstpointer data)
     g_assert_cmphex(f->cpu->regs[5], ==, 0x1212);
 }
 
+/* Constant values are stored as immediates: every size, RAM (hit and miss) and MMIO. */
+static void test_qemu_st_const(Fixture *f, gconstpointer data)
+{
+    TCGContext *s = f->s;
+    static const int64_t vals[] = {0, -2, 0x12345678, INT64_C(0x123456789abcdef0)};
+
+    tcg_func_start(s);
+    for (unsigned sz = 0; sz < 4; sz++) {
+        for (unsigned v = 0; v < G_N_ELEMENTS(vals); v++) {
+            TCGv addr = tcg_temp_new(s);
+            tcg_gen_addi(s, addr, f->r[1], (int64_t)(sz * 32 + v * 8));
+            tcg_gen_qemu_st(s, tcg_constant(s, vals[v]), addr, 0, (TCGMemOp)sz);
+        }
+    }
+    TranslationBlock *tb = compile(f);
+#if CONFIG_CAPSTONE
+    g_autofree char *listing = tcg_tb_disas(tb);
+    g_assert_nonnull(strstr(listing, "], 0xfffe\n"));   /* mov word ptr [...], imm16 */
+    g_assert_nonnull(strstr(listing, "], -2\n"));       /* mov qword ptr [...], imm32 */
+#endif
+
+    for (unsigned round = 0; round < 3; round++) {
+        uint64_t a = RAM_BASE + 0x3000 + 0x100 * round;
+        memset(f->ram + (a - RAM_BASE), 0xee, 128);
+        f->cpu->regs[1] = a;
+        run(f, tb);
+        for (unsigned sz = 0; sz < 4; sz++) {
+            for (unsigned v = 0; v < G_N_ELEMENTS(vals); v++) {
+                uint64_t got = 0, want = (uint64_t)vals[v];
+                unsigned n = 1u << sz;
+                memcpy(&got, f->ram + (a - RAM_BASE) + sz * 32 + v * 8, 8);
+                if (n < 8) {
+                    want = (want & ((UINT64_C(1) << (8 * n)) - 1)) |
+                           (UINT64_C(0xeeeeeeeeeeeeeeee) << (8 * n));
+                }
+                g_assert_cmphex(got, ==, want);
+            }
+        }
+    }
+    f->cpu->regs[1] = MMIO_BASE;
+    uint64_t w = f->cpu->mmio_writes;
+    run(f, tb);
+    g_assert_cmpuint(f->cpu->mmio_writes - w, ==, 16);
+    g_assert_cmphex(f->cpu->mmio_last, ==, 0x123456789abcdef0ull);
+
+    /* The slow path gets the constant too. */
+    tcg_func_start(s);
+    tcg_gen_qemu_st(s, tcg_constant(s, -2), f->r[1], 0, MO_UL);
+    tb = compile(f);
+    run(f, tb);
+    g_assert_cmphex((uint32_t)f->cpu->mmio_last, ==, 0xfffffffe);
+}
+
 /* ---- grouped accesses (tcg_memgroup) ---- */
 
 static unsigned count_ops(TCGContext *s, TCGOpcode opc)
@@ -791,6 +844,22 @@ static void test_grouping_limits(Fixture *f, gconstpointer data)
     compile(f);
     g_assert_cmpuint(count_ops(s, INDEX_op_tlb_check), ==, 0);
 
+    /* Addresses known at translation time group too. */
+    tcg_func_start(s);
+    tcg_gen_qemu_ld(s, f->r[2], tcg_constant(s, RAM_BASE + 0x208), 0, MO_UQ);
+    tcg_gen_qemu_st(s, f->r[4], tcg_constant(s, RAM_BASE + 0x200), 0, MO_UL);
+    tcg_gen_qemu_ld(s, f->r[3], tcg_constant(s, RAM_BASE + 0x200), 0, MO_UQ);
+    TranslationBlock *ctb = compile(f);
+    g_assert_cmpuint(count_ops(s, INDEX_op_tlb_check), ==, 1);
+    ram_set(f, RAM_BASE + 0x200, 0x1111111111111111ull, 8);
+    ram_set(f, RAM_BASE + 0x208, 0x2222, 8);
+    for (unsigned round = 0; round < 2; round++) {
+        f->cpu->regs[4] = 0x33333333 + round;
+        run(f, ctb);
+        g_assert_cmphex(f->cpu->regs[2], ==, 0x2222);
+        g_assert_cmphex(f->cpu->regs[3], ==, 0x1111111133333333ull + round);
+    }
+
     /* The base changed, but the addresses were computed from its earlier value. */
     tcg_func_start(s);
     a = tcg_temp_new(s);
@@ -964,6 +1033,8 @@ int main(int argc, char **argv)
     ADD("/tcg/backend/call-optimized", test_call, NULL);
     ADD("/tcg/backend/spills", test_spills, "noopt");
     ADD("/tcg/backend/qemu-ld-st", test_qemu_ld_st, "noopt");
+    ADD("/tcg/backend/qemu-st-const", test_qemu_st_const, "noopt");
+    ADD("/tcg/backend/qemu-st-const-grouped", test_qemu_st_const, NULL);
     ADD("/tcg/backend/grouped-accesses", test_grouped_accesses, NULL);
     ADD("/tcg/backend/grouping-limits", test_grouping_limits, NULL);
     ADD("/tcg/backend/goto-tb-chain", test_goto_tb_chain, "noopt");
