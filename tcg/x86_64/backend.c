@@ -1847,13 +1847,27 @@ static void gen_exit_tb(TCGContext *s, TCGOp *op)
  * flags (the same test as tcg_helper_lookup_tb_ptr). Anything else, and unknown flags,
  * goes to the helper, which asks the front end for the flags.
  */
-static void gen_lookup_and_goto_ptr(TCGContext *s, TCGOp *op)
+/* A goto_tb slot that no op of the block uses and no other jump took already, or -1. */
+static int free_jump_slot(TCGContext *s, const TCGCodeGenOut *out)
+{
+    bool used[2] = {out->jmp_insn_offset[0] != UINT16_MAX, out->jmp_insn_offset[1] != UINT16_MAX};
+
+    for (uint32_t i = 0; i < s->nb_ops; i++) {
+        if (s->ops[i].opc == INDEX_op_goto_tb && s->ops[i].args[0] < 2) {
+            used[s->ops[i].args[0]] = true;
+        }
+    }
+    return !used[0] ? 0 : !used[1] ? 1 : -1;
+}
+
+static void gen_lookup_and_goto_ptr(TCGContext *s, TCGOp *op, TCGCodeGenOut *out)
 {
     TCGBackendState *be = s->be;
     X86Code *code = &be->code;
     uint64_t flags = op->args[1];
     size_t miss[4];
     unsigned nb_miss = 0;
+    int slot = -1;
 
     if (flags != TCG_LOOKUP_FLAGS_UNKNOWN) {
         /* The block ends here: every register but env and the pc is free to clobber. */
@@ -1863,6 +1877,22 @@ static void gen_lookup_and_goto_ptr(TCGContext *s, TCGOp *op)
         X86Reg tb = pc == RAX ? RCX : RAX;
 
         sync_globals(s, false);
+        if (pt->kind == TCG_TEMP_CONST) {
+            slot = free_jump_slot(s, out);
+        }
+        if (slot >= 0) {
+            /*
+             * A constant target with known flags is a direct jump: a patchable one like
+             * goto_tb's (pc already in env). Unchained, it probes the jump cache; a miss
+             * leaves through the slot, so the loop chains it (when tcg_tb_add_jump may:
+             * same page, or no paging).
+             */
+            while ((code->pos + 1) % 4) {
+                emit_nops(code, 1);
+            }
+            out->jmp_insn_offset[slot] = (uint16_t)emit_jmp32(code);
+            out->jmp_reset_offset[slot] = (uint16_t)code->pos;
+        }
         if (pt->kind == TCG_TEMP_CONST) {
             /* A target known here (the optimizer folded it): its slot is too. */
             emit_ld64(code, tb, TCG_REG_ENV,
@@ -1892,6 +1922,10 @@ static void gen_lookup_and_goto_ptr(TCGContext *s, TCGOp *op)
         emit_jmp_m(code, tb, (int32_t)offsetof(TranslationBlock, tc_ptr));
         for (unsigned i = 0; i < nb_miss; i++) {
             patch_rel8_here(code, miss[i]);
+        }
+        if (slot >= 0) {
+            emit_exit(s, be->tb_exit_value | (uintptr_t)slot);
+            return;
         }
     } else {
         sync_globals(s, false);
@@ -2038,7 +2072,7 @@ static void gen_op(TCGContext *s, TCGOp *op, TCGCodeGenOut *out)
         gen_exit_tb(s, op);
         break;
     case INDEX_op_lookup_and_goto_ptr:
-        gen_lookup_and_goto_ptr(s, op);
+        gen_lookup_and_goto_ptr(s, op, out);
         break;
     case TCG_OPCODE_COUNT:
         g_assert_not_reached();

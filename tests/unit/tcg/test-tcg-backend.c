@@ -1008,8 +1008,29 @@ static void test_lookup_and_goto_ptr(Fixture *f, gconstpointer data)
     }
     g_assert_cmpuint(f->cpu->regs[2], ==, 200);
     *slot = NULL;
-    g_assert_cmpuint(run(f, k), ==, 0);
-    g_assert_cmpuint(f->cpu->regs[2], ==, 200);
+    if (flags) {
+        /* With known flags it is a direct jump: a miss leaves through goto_tb slot 0 for
+         * the loop to chain, and once chained it needs no jump cache. */
+        g_assert_true(run(f, k) == ((uintptr_t)k | TCG_EXIT_IDX0));
+        g_assert_cmpuint(f->cpu->pc, ==, 0x5000);
+        tcg_tb_add_jump(f->jit, k, 0, b);
+        ret = run(f, k);
+        g_assert_true((ret & ~(uintptr_t)3) == (uintptr_t)b);
+        g_assert_cmpuint(f->cpu->regs[2], ==, 300);
+        /* Invalidating b unchains k: back to the probe, which misses. */
+        tcg_tb_invalidate_phys_range(f->jit, 0x5000, 0x5004);
+        g_assert_true(run(f, k) == ((uintptr_t)k | TCG_EXIT_IDX0));
+        g_assert_cmpuint(f->cpu->regs[2], ==, 300);
+        /* A new b for what follows. */
+        tcg_func_start(s);
+        tcg_gen_addi(s, f->r[2], f->r[2], -100);
+        tcg_gen_exit_tb(s, TCG_EXIT_NOCHAIN);
+        b = compile_at(f, 0x5000);
+    } else {
+        g_assert_cmpuint(run(f, k), ==, 0);
+        g_assert_cmpuint(f->cpu->regs[2], ==, 200);
+        f->cpu->regs[2] = 300;
+    }
     *slot = b;
     f->cpu->common.stats.jc_misses = 0;
 
@@ -1018,7 +1039,7 @@ static void test_lookup_and_goto_ptr(Fixture *f, gconstpointer data)
     g_assert_cmpuint(tcg_jmp_cache_hash(alias), ==, tcg_jmp_cache_hash(0x5000));
     f->cpu->regs[1] = alias;
     g_assert_cmpuint(run(f, a), ==, 0);
-    g_assert_cmpuint(f->cpu->regs[2], ==, 200);
+    g_assert_cmpuint(f->cpu->regs[2], ==, 300);
     g_assert_cmpuint(f->cpu->common.stats.jc_misses, ==, 1);
 
     /* A block of the same pc with other flags is not taken either. */
@@ -1030,7 +1051,7 @@ static void test_lookup_and_goto_ptr(Fixture *f, gconstpointer data)
     *slot = c;
     f->cpu->regs[1] = 0x5000;
     g_assert_cmpuint(run(f, a), ==, 0);
-    g_assert_cmpuint(f->cpu->regs[2], ==, 200);
+    g_assert_cmpuint(f->cpu->regs[2], ==, 300);
 
     /* Nor an invalidated block left in the slot (the loop may store one it found just
      * before another thread invalidated it). */
@@ -1038,11 +1059,70 @@ static void test_lookup_and_goto_ptr(Fixture *f, gconstpointer data)
     g_assert_true(b->invalid);
     *slot = b;
     g_assert_cmpuint(run(f, a), ==, 0);
-    g_assert_cmpuint(f->cpu->regs[2], ==, 200);
+    g_assert_cmpuint(f->cpu->regs[2], ==, 300);
     g_assert_cmpuint(f->cpu->regs[0], ==, 5);
 }
 
 static const uint64_t fake_flags = TCG_TB_FLAG_PHYS;
+
+/* A block with three jumps to constant targets (side exits): the first two get a goto_tb
+ * slot each, the third probes the jump cache only; each reaches its own target. */
+static void test_lookup_constant_slots(Fixture *f, gconstpointer data)
+{
+    TCGContext *s = f->s;
+    static const uint64_t targets[3] = {0x6000, 0x7000, 0x8000};
+    TranslationBlock *dest[3];
+    TCGLabel l1, l2;
+
+    for (unsigned k = 0; k < 3; k++) {
+        tcg_func_start(s);
+        tcg_gen_addi(s, f->r[4], f->r[4], 1 << (4 * k));
+        tcg_gen_exit_tb(s, TCG_EXIT_NOCHAIN);
+        dest[k] = compile_at(f, targets[k]);
+    }
+    tcg_func_start(s);
+    l1 = tcg_label_new(s);
+    l2 = tcg_label_new(s);
+    tcg_gen_brcond(s, TCG_COND_EQ, f->r[3], tcg_constant(s, 0), l1);
+    tcg_gen_brcond(s, TCG_COND_EQ, f->r[3], tcg_constant(s, 1), l2);
+    tcg_gen_movi(s, f->pc, (int64_t)targets[2]);
+    tcg_gen_lookup_and_goto_ptr(s, tcg_constant(s, (int64_t)targets[2]), TCG_TB_FLAG_PHYS);
+    tcg_gen_set_label(s, l1);
+    tcg_gen_movi(s, f->pc, (int64_t)targets[0]);
+    tcg_gen_lookup_and_goto_ptr(s, tcg_constant(s, (int64_t)targets[0]), TCG_TB_FLAG_PHYS);
+    tcg_gen_set_label(s, l2);
+    tcg_gen_movi(s, f->pc, (int64_t)targets[1]);
+    tcg_gen_lookup_and_goto_ptr(s, tcg_constant(s, (int64_t)targets[1]), TCG_TB_FLAG_PHYS);
+    TranslationBlock *a = compile_at(f, 0x1000);
+    g_assert_cmpuint(a->jmp_insn_offset[0], !=, UINT16_MAX);
+    g_assert_cmpuint(a->jmp_insn_offset[1], !=, UINT16_MAX);
+    g_assert_cmpuint(a->jmp_insn_offset[0], !=, a->jmp_insn_offset[1]);
+
+    /* Path r3 = 2 (the third target), 0 (the first), 1 (the second). */
+    static const unsigned path_of[3] = {2, 0, 1};
+    for (unsigned round = 0; round < 3; round++) {
+        for (unsigned p = 0; p < 3; p++) {
+            unsigned k = path_of[p];
+            f->cpu->regs[3] = (uint64_t)(k == 2 ? 2 : k);
+            f->cpu->regs[4] = 0;
+            uintptr_t ret = run(f, a);
+            if (round == 0) {
+                /* Nothing cached or chained: back to the loop (through a slot or not). */
+                g_assert_true(ret == 0 || (ret & ~(uintptr_t)3) == (uintptr_t)a);
+                g_assert_cmpuint(f->cpu->pc, ==, targets[k]);
+                g_assert_cmpuint(f->cpu->regs[4], ==, 0);
+                if (ret) {
+                    tcg_tb_add_jump(f->jit, a, (unsigned)(ret & 3), dest[k]);
+                } else {
+                    f->cpu->common.jmp_cache[tcg_jmp_cache_hash(targets[k])] = dest[k];
+                }
+            } else {
+                g_assert_true((ret & ~(uintptr_t)3) == (uintptr_t)dest[k]);
+                g_assert_cmphex(f->cpu->regs[4], ==, 1u << (4 * k));
+            }
+        }
+    }
+}
 
 int main(int argc, char **argv)
 {
@@ -1061,6 +1141,7 @@ int main(int argc, char **argv)
     ADD("/tcg/backend/qemu-ld-st", test_qemu_ld_st, "noopt");
     ADD("/tcg/backend/qemu-st-const", test_qemu_st_const, "noopt");
     ADD("/tcg/backend/qemu-st-const-grouped", test_qemu_st_const, NULL);
+    ADD("/tcg/backend/lookup-constant-slots", test_lookup_constant_slots, NULL);
     ADD("/tcg/backend/grouped-accesses", test_grouped_accesses, NULL);
     ADD("/tcg/backend/grouping-limits", test_grouping_limits, NULL);
     ADD("/tcg/backend/goto-tb-chain", test_goto_tb_chain, "noopt");
