@@ -743,19 +743,6 @@ static void gen_lookup_exit(DisasContext *dc, uint64_t target)
     tcg_gen_lookup_and_goto_ptr(dc->s, tcg_constant(dc->s, (int64_t)target), next_tb_flags(dc));
 }
 
-static TCGCond invert_cond(TCGCond c)
-{
-    static const TCGCond inv[] = {
-        [TCG_COND_NEVER] = TCG_COND_ALWAYS, [TCG_COND_ALWAYS] = TCG_COND_NEVER,
-        [TCG_COND_EQ] = TCG_COND_NE,        [TCG_COND_NE] = TCG_COND_EQ,
-        [TCG_COND_LT] = TCG_COND_GE,        [TCG_COND_GE] = TCG_COND_LT,
-        [TCG_COND_LE] = TCG_COND_GT,        [TCG_COND_GT] = TCG_COND_LE,
-        [TCG_COND_LTU] = TCG_COND_GEU,      [TCG_COND_GEU] = TCG_COND_LTU,
-        [TCG_COND_LEU] = TCG_COND_GTU,      [TCG_COND_GTU] = TCG_COND_LEU,
-    };
-    return inv[c];
-}
-
 /*
  * Whether the block goes on past a conditional branch, its taken path becoming a side
  * exit: for forward branches (statically predicted not taken; backward ones are loop
@@ -806,7 +793,7 @@ static void gen_branch(DisasContext *dc, const RiscvInsn *insn)
          * (the branch included), the fall-through keeps counting. */
         unsigned unsynced = dc->unsynced;
 
-        tcg_gen_brcond(dc->s, invert_cond(cond), gpr(dc, insn->rs1), gpr(dc, insn->rs2),
+        tcg_gen_brcond(dc->s, tcg_cond_invert(cond), gpr(dc, insn->rs1), gpr(dc, insn->rs2),
                        label);
         gen_sync_counters(dc, 1);
         dc->unsynced = unsynced;

@@ -1031,6 +1031,13 @@ static void gen_st(TCGContext *s, TCGOp *op)
 
 /* ---- soft-MMU ---- */
 
+/* Guest loads by [signed][size log2]: the host instruction that loads (or, register to
+ * register, extends) the value to 64 bits. */
+static const int load_opc[2][4] = {
+    {OPC_MOVZBL, OPC_MOVZWL, OPC_MOV_LOAD, OPC_MOV_LOAD | OPC_W},
+    {OPC_MOVSBQ, OPC_MOVSWQ, OPC_MOVSLQ, OPC_MOV_LOAD | OPC_W},
+};
+
 static int32_t tlb_offset(TCGContext *s, unsigned mmu_idx)
 {
     return s->be->common_off + (int32_t)offsetof(TCGCPUCommon, tlb) +
@@ -1165,10 +1172,6 @@ static void gen_qemu_ld(TCGContext *s, TCGOp *op)
     TCGTemp *d = arg_temp(s, op->args[0]);
     TCGMemOpIdx oi = (TCGMemOpIdx)op->args[op->nb_oargs + op->nb_iargs];
     TCGMemOp mop = tcg_memop_idx_op(oi);
-    static const int load_opc[2][4] = {
-        {OPC_MOVZBL, OPC_MOVZWL, OPC_MOV_LOAD, OPC_MOV_LOAD | OPC_W},
-        {OPC_MOVSBQ, OPC_MOVSWQ, OPC_MOVSLQ, OPC_MOV_LOAD | OPC_W},
-    };
 
     bool grouped = op->opc == INDEX_op_qemu_ld_a;
     X86Reg addr = temp_load(s, arg_temp(s, op->args[1]));
@@ -1250,13 +1253,51 @@ static void emit_call_abs(X86Code *code, const void *fn)
     emit_call_r(code, TCG_REG_TMP);
 }
 
+/* A slow path's way in: dirty globals to env (the guest state is precise if the call
+ * raises), the caller-saved registers in use pushed, rsp kept 16-aligned. Returns how
+ * many registers it pushed into saved. */
+static unsigned slow_path_save(TCGContext *s, const SlowPath *sp, X86Reg saved[NB_HOST_REGS])
+{
+    X86Code *code = &s->be->code;
+    unsigned nb_saved = 0;
+
+    for (unsigned i = 0; i < sp->nb_dirty; i++) {
+        emit_st64(code, sp->dirty_reg[i], TCG_REG_ENV, sp->dirty_off[i]);
+    }
+    for (unsigned r = 0; r < NB_HOST_REGS; r++) {
+        if (sp->save_regs & REG_BIT(r)) {
+            saved[nb_saved++] = (X86Reg)r;
+            emit_push(code, (X86Reg)r);
+        }
+    }
+    if (nb_saved & 1) {
+        emit_alu_ri(code, ALU_SUB, RSP, 8, false);
+    }
+    return nb_saved;
+}
+
+/* Its way out: the pushed registers back, then to where the fast path goes on. */
+static void slow_path_restore(TCGContext *s, const SlowPath *sp, const X86Reg *saved,
+                              unsigned nb_saved)
+{
+    X86Code *code = &s->be->code;
+
+    if (nb_saved & 1) {
+        emit_alu_ri(code, ALU_ADD, RSP, 8, false);
+    }
+    while (nb_saved) {
+        emit_pop(code, saved[--nb_saved]);
+    }
+    patch_rel32(code, emit_jmp32(code), sp->back_to);
+}
+
 static void emit_slow_path(TCGContext *s, SlowPath *sp)
 {
     TCGBackendState *be = s->be;
     X86Code *code = &be->code;
     TCGMemOp mop = tcg_memop_idx_op(sp->oi);
     X86Reg saved[NB_HOST_REGS];
-    unsigned nb_saved = 0;
+    unsigned nb_saved;
 
     if (sp->check_reg != X86_NO_REG) {
         /* A failed tlb_check: addend 0, the accesses look up one by one. */
@@ -1274,10 +1315,6 @@ static void emit_slow_path(TCGContext *s, SlowPath *sp)
             emit_tlb_lookup(s, sp, sp->addr_reg, sp->addr_off, sp->entry_reg, true);
             emit_store(code, sp, sp->addr_reg, sp->entry_reg, sp->addr_off);
         } else {
-            static const int load_opc[2][4] = {
-                {OPC_MOVZBL, OPC_MOVZWL, OPC_MOV_LOAD, OPC_MOV_LOAD | OPC_W},
-                {OPC_MOVSBQ, OPC_MOVSWQ, OPC_MOVSLQ, OPC_MOV_LOAD | OPC_W},
-            };
             emit_tlb_lookup(s, sp, sp->addr_reg, sp->addr_off, sp->val_reg, false);
             emit_modrm_sib(code, load_opc[!!(mop & MO_SIGN)][mop & MO_SIZE] & ~OPC_BYTE,
                            sp->val_reg, sp->addr_reg, sp->val_reg, 0, sp->addr_off);
@@ -1285,18 +1322,7 @@ static void emit_slow_path(TCGContext *s, SlowPath *sp)
         patch_rel32(code, emit_jmp32(code), sp->back_to);
     }
     patch_rel32(code, sp->jcc_at, code->pos);
-    for (unsigned i = 0; i < sp->nb_dirty; i++) {
-        emit_st64(code, sp->dirty_reg[i], TCG_REG_ENV, sp->dirty_off[i]);
-    }
-    for (unsigned r = 0; r < NB_HOST_REGS; r++) {
-        if (sp->save_regs & REG_BIT(r)) {
-            saved[nb_saved++] = (X86Reg)r;
-            emit_push(code, (X86Reg)r);
-        }
-    }
-    if (nb_saved & 1) {
-        emit_alu_ri(code, ALU_SUB, RSP, 8, false);
-    }
+    nb_saved = slow_path_save(s, sp, saved);
     emit_alu_mi(code, ALU_ADD, TCG_REG_ENV,
                 be->common_off + (int32_t)(offsetof(TCGCPUCommon, stats) +
                                            offsetof(TCGCPUStats, tlb_misses)),
@@ -1321,19 +1347,9 @@ static void emit_slow_path(TCGContext *s, SlowPath *sp)
     patch_rel32(code, disp_at, sp->back_to);
     emit_call_abs(code, sp->is_store ? be->rt->store_slow : be->rt->load_slow);
     if (!sp->is_store) {
-        static const int ext_opc[2][4] = {
-            {OPC_MOVZBL, OPC_MOVZWL, OPC_MOV_LOAD, OPC_MOV_LOAD | OPC_W},
-            {OPC_MOVSBQ, OPC_MOVSWQ, OPC_MOVSLQ, OPC_MOV_LOAD | OPC_W},
-        };
-        emit_ext(code, ext_opc[!!(mop & MO_SIGN)][mop & MO_SIZE], sp->val_reg, RAX);
+        emit_ext(code, load_opc[!!(mop & MO_SIGN)][mop & MO_SIZE], sp->val_reg, RAX);
     }
-    if (nb_saved & 1) {
-        emit_alu_ri(code, ALU_ADD, RSP, 8, false);
-    }
-    while (nb_saved) {
-        emit_pop(code, saved[--nb_saved]);
-    }
-    patch_rel32(code, emit_jmp32(code), sp->back_to);
+    slow_path_restore(s, sp, saved, nb_saved);
 }
 
 /* ---- host floating point (fpop) ---- */
@@ -1624,36 +1640,19 @@ static void emit_fp_slow_path(TCGContext *s, SlowPath *sp)
 {
     X86Code *code = &s->be->code;
     X86Reg saved[NB_HOST_REGS];
-    unsigned nb_saved = 0;
+    unsigned nb_saved;
 
     for (unsigned i = 0; i < sp->nb_fp_jcc; i++) {
         patch_rel32(code, sp->fp_jcc_at[i], code->pos);
     }
-    for (unsigned i = 0; i < sp->nb_dirty; i++) {
-        emit_st64(code, sp->dirty_reg[i], TCG_REG_ENV, sp->dirty_off[i]);
-    }
-    for (unsigned r = 0; r < NB_HOST_REGS; r++) {
-        if (sp->save_regs & REG_BIT(r)) {
-            saved[nb_saved++] = (X86Reg)r;
-            emit_push(code, (X86Reg)r);
-        }
-    }
-    if (nb_saved & 1) {
-        emit_alu_ri(code, ALU_SUB, RSP, 8, false);
-    }
+    nb_saved = slow_path_save(s, sp, saved);
     emit_mov_rr(code, RDI, TCG_REG_ENV);
     emit_movi(code, RSI, sp->fp_arg);
     size_t disp_at = emit_modrm_rip(code, OPC_LEA | OPC_W, RDX);
     patch_rel32(code, disp_at, sp->back_to);
     emit_call_abs(code, sp->fp_fn);
     emit_mov_rr(code, sp->val_reg, RAX);
-    if (nb_saved & 1) {
-        emit_alu_ri(code, ALU_ADD, RSP, 8, false);
-    }
-    while (nb_saved) {
-        emit_pop(code, saved[--nb_saved]);
-    }
-    patch_rel32(code, emit_jmp32(code), sp->back_to);
+    slow_path_restore(s, sp, saved, nb_saved);
 }
 
 /* ---- calls ---- */
