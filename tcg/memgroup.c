@@ -90,7 +90,8 @@ static bool temp_is_const(MemGroupState *st, TCGArg t)
     return st->s->temps[t].kind == TCG_TEMP_CONST;
 }
 
-/* Follows `d = a + c`, `d = a - c` and `d = a` so that addresses keep their base. */
+/* Follows `d = a + c`, `d = a - c` and `d = a` so that addresses keep their base (offsets
+ * wrap around like the guest's address arithmetic). */
 static void track_op(MemGroupState *st, const TCGOp *op)
 {
     TCGContext *s = st->s;
@@ -104,10 +105,10 @@ static void track_op(MemGroupState *st, const TCGOp *op)
     case INDEX_op_add:
         if (temp_is_const(st, op->args[2])) {
             r = rep_of(st, op->args[1]);
-            r.off += s->temps[op->args[2]].val;
+            r.off = (int64_t)((uint64_t)r.off + (uint64_t)s->temps[op->args[2]].val);
         } else if (temp_is_const(st, op->args[1])) {
             r = rep_of(st, op->args[2]);
-            r.off += s->temps[op->args[1]].val;
+            r.off = (int64_t)((uint64_t)r.off + (uint64_t)s->temps[op->args[1]].val);
         } else {
             known = false;
         }
@@ -115,7 +116,7 @@ static void track_op(MemGroupState *st, const TCGOp *op)
     case INDEX_op_sub:
         if (temp_is_const(st, op->args[2])) {
             r = rep_of(st, op->args[1]);
-            r.off -= s->temps[op->args[2]].val;
+            r.off = (int64_t)((uint64_t)r.off - (uint64_t)s->temps[op->args[2]].val);
         } else {
             known = false;
         }
