@@ -6,41 +6,11 @@
 #include <glib.h>
 #include <stddef.h>
 
-#include "tcg/tcg-op.h"
+#include "ir-fixture.h"
 
-typedef struct Fixture {
-    TCGContext *s;
-    TCGv r[8];
-} Fixture;
-
-static void fixture_setup(Fixture *f, gconstpointer data)
-{
-    static const char *const names[8] = {"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7"};
-
-    f->s = tcg_context_new(NULL, 0);
-    for (unsigned i = 0; i < 8; i++) {
-        f->r[i] = tcg_global_new(f->s, (int32_t)(8 * i), names[i]);
-    }
-    tcg_func_start(f->s);
-}
-
-static void fixture_teardown(Fixture *f, gconstpointer data)
-{
-    tcg_context_free(f->s);
-}
-
-/* Ends the block, runs the pass and liveness, compares the op list with the text. */
 static void check_ops(Fixture *f, const char *expected)
 {
-    tcg_gen_exit_tb(f->s, TCG_EXIT_NOCHAIN);
-    tcg_memgroup(f->s);
-    tcg_liveness(f->s);
-    g_autofree char *dump = tcg_dump_ops(f->s);
-    g_autofree char *want = g_strconcat(expected, "exit_tb 2\n", NULL);
-    if (g_getenv("SHOW")) {
-        g_printerr("%s", dump);
-    }
-    g_assert_cmpstr(dump, ==, want);
+    check_pass(f, tcg_memgroup, expected);
 }
 
 /* r1 + constant, r1 unchanged: one check of [r1 - 8, r1 + 16 + 8), reads and writes; the

@@ -6,43 +6,17 @@
 #include <glib.h>
 #include <stddef.h>
 
-#include "tcg/tcg-op.h"
-
-typedef struct Fixture {
-    TCGContext *s;
-    TCGv r[8];
-} Fixture;
-
-static void fixture_setup(Fixture *f, gconstpointer data)
-{
-    static const char *const names[8] = {"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7"};
-
-    f->s = tcg_context_new(NULL, 0);
-    for (unsigned i = 0; i < 8; i++) {
-        f->r[i] = tcg_global_new(f->s, (int32_t)(8 * i), names[i]);
-    }
-    tcg_func_start(f->s);
-}
-
-static void fixture_teardown(Fixture *f, gconstpointer data)
-{
-    tcg_context_free(f->s);
-}
+#include "ir-fixture.h"
 
 static char *optimize_and_dump(Fixture *f)
 {
-    tcg_optimize(f->s);
-    tcg_liveness(f->s);
-    return tcg_dump_ops(f->s);
+    return pass_and_dump(f, tcg_optimize);
 }
 
 /* Ends the block, optimizes, then compares the op list with the expected text. */
 static void check_ops(Fixture *f, const char *expected)
 {
-    tcg_gen_exit_tb(f->s, TCG_EXIT_NOCHAIN);
-    g_autofree char *dump = optimize_and_dump(f);
-    g_autofree char *want = g_strconcat(expected, "exit_tb 2\n", NULL);
-    g_assert_cmpstr(dump, ==, want);
+    check_pass(f, tcg_optimize, expected);
 }
 
 static void test_constant_folding(Fixture *f, gconstpointer data)
