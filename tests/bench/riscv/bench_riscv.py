@@ -113,7 +113,7 @@ def main():
     ap.add_argument("--hulld", required=True)
     ap.add_argument("--qemu")
     ap.add_argument("--python-dir", required=True, help="where the generated package hull is")
-    ap.add_argument("--repeat", type=int, default=int(os.environ.get("HULL_BENCH_REPEAT", "3")))
+    ap.add_argument("--repeat", type=int, default=int(os.environ.get("HULL_BENCH_REPEAT", "5")))
     ap.add_argument("elfs", nargs="+")
     args = ap.parse_args()
     sys.path.insert(0, args.python_dir)
