@@ -277,36 +277,46 @@ static void helper_exec_one(void *env)
     riscv_tcg_after_csr_write(cpu, satp, mstatus);
 }
 
-/* F/D instructions other than loads and stores. packed: op | rd << 8 | rs1 << 16 |
- * rs2 << 24 | rs3 << 32 | rm << 40. */
-static void helper_fp(void *env, uint64_t packed, uint64_t raw)
+/*
+ * An F/D instruction other than a load or store, for the helpers: `word` holds the raw
+ * instruction in bits 0-31 (these are never compressed, so the register and rounding
+ * fields are where the base encoding has them), bit 32 when the caller takes an integer
+ * result itself, and the RiscvOp in bits 40-47.
+ */
+static uint64_t fp_word(const RiscvInsn *insn, bool x_to_caller)
 {
-    RiscvCPU *cpu = riscv_cpu_of(env);
-
-    if (!riscv_fp_exec(&cpu->env, (RiscvOp)(packed & 0xff), (packed >> 8) & 31,
-                       (packed >> 16) & 31, (packed >> 24) & 31, (packed >> 32) & 31,
-                       (packed >> 40) & 7, NULL)) {
-        riscv_tcg_raise(cpu, (RiscvTrap){RISCV_EXCP_ILLEGAL_INSN, raw}, 0);
-    }
+    return insn->raw | (x_to_caller ? UINT64_C(1) << 32 : 0) | (uint64_t)insn->op << 40;
 }
 
-/* The fallback of an F/D instruction done inline (fpop). `word`: the raw instruction in
- * bits 0-31 (OP-FP and fused multiply-adds are never compressed: the register and rounding
- * fields are where the base encoding has them), bit 32 set when the result is an integer,
- * the RiscvOp in bits 40-47. Computes it exactly (flags, FS, reserved rounding modes) and
- * returns what the generated code continues with: the new f[rd], or the integer result
- * (x[rd] is the generated code's to write). */
+/* Runs the instruction of `word` (raising illegal instruction for a reserved rounding
+ * mode, restoring state from retaddr when not 0); returns rd. */
+static unsigned fp_exec_word(RiscvCPU *cpu, uint64_t word, uint64_t *x_out, uintptr_t retaddr)
+{
+    uint32_t raw = (uint32_t)word;
+    unsigned rd = (raw >> 7) & 31;
+
+    if (!riscv_fp_exec(&cpu->env, (RiscvOp)((word >> 40) & 0xff), rd, (raw >> 15) & 31,
+                       (raw >> 20) & 31, raw >> 27, (raw >> 12) & 7, x_out)) {
+        riscv_tcg_raise(cpu, (RiscvTrap){RISCV_EXCP_ILLEGAL_INSN, raw}, retaddr);
+    }
+    return rd;
+}
+
+/* The F/D instructions with no fast path: the whole instruction, x registers included. */
+static void helper_fp(void *env, uint64_t word)
+{
+    fp_exec_word(riscv_cpu_of(env), word, NULL, 0);
+}
+
+/* The fallback of an F/D instruction done inline (fpop): computes it exactly (flags, FS,
+ * reserved rounding modes) and returns what the generated code continues with: the new
+ * f[rd], or the integer result (x[rd] is the generated code's to write). */
 static uint64_t helper_fp_fallback(void *env, uint64_t word, uintptr_t retaddr)
 {
     RiscvCPU *cpu = riscv_cpu_of(env);
-    uint32_t raw = (uint32_t)word;
-    unsigned rd = (raw >> 7) & 31;
     uint64_t x = 0;
+    unsigned rd = fp_exec_word(cpu, word, &x, retaddr);
 
-    if (!riscv_fp_exec(&cpu->env, (RiscvOp)((word >> 40) & 0xff), rd, (raw >> 15) & 31,
-                       (raw >> 20) & 31, raw >> 27, (raw >> 12) & 7, &x)) {
-        riscv_tcg_raise(cpu, (RiscvTrap){RISCV_EXCP_ILLEGAL_INSN, raw}, retaddr);
-    }
     return (word >> 32) & 1 ? x : cpu->env.f[rd];
 }
 
@@ -659,10 +669,9 @@ static bool gen_fp_inline(DisasContext *dc, const RiscvInsn *insn)
     }
     TCGArg desc = tcg_fp_desc(kind_flags, offsetof(RiscvCPU, env.fflags),
                               offsetof(RiscvCPU, env.frm));
-    uint64_t word = insn->raw | (to_x ? UINT64_C(1) << 32 : 0) | (uint64_t)op << 40;
     TCGv r = to_x ? dest(dc, insn->rd) : tcg_temp_new(s);
 
-    tcg_gen_fpop(s, r, in[0], in[1], in[2], desc, helper_fp_fallback, word);
+    tcg_gen_fpop(s, r, in[0], in[1], in[2], desc, helper_fp_fallback, fp_word(insn, to_x));
     if (!to_x) {
         fpr_store(dc, insn->rd, r);
     }
@@ -703,10 +712,7 @@ static void gen_fp(DisasContext *dc, const RiscvInsn *insn)
         if (gen_fp_inline(dc, insn)) {
             return;
         }
-        uint64_t packed = (uint64_t)insn->op | (uint64_t)insn->rd << 8 |
-                          (uint64_t)insn->rs1 << 16 | (uint64_t)insn->rs2 << 24 |
-                          (uint64_t)insn->rs3 << 32 | (uint64_t)insn->rm << 40;
-        TCGv args[3] = {TCG_ENV, tcg_constant(s, (int64_t)packed), tcg_constant(s, insn->raw)};
+        TCGv args[2] = {TCG_ENV, tcg_constant(s, (int64_t)fp_word(insn, false))};
 
         /* The helper may raise (reserved rounding mode), so pc and the counters go to env
          * first; only the forms with an integer destination write x registers, the others
@@ -716,7 +722,7 @@ static void gen_fp(DisasContext *dc, const RiscvInsn *insn)
 
         tcg_gen_movi(s, dc->g->pc, (int64_t)dc->pc);
         gen_sync_counters(dc, 0);
-        gen_call(dc, (void *)helper_fp, writes_x ? 0 : TCG_CALL_NO_WRITE_GLOBALS, (TCGv){0}, 3,
+        gen_call(dc, (void *)helper_fp, writes_x ? 0 : TCG_CALL_NO_WRITE_GLOBALS, (TCGv){0}, 2,
                  args);
         return;
     }
