@@ -62,7 +62,7 @@ typedef struct SlowPath {
      * check failed, to an out-of-line copy of the full TLB lookup; 0 for plain ones. */
     size_t full_at;
     X86Reg entry_reg; /* stores: the TLB entry register of the full lookup */
-    /* tlb_check failures (check_reg valid): the jne(s) to the stub that zeroes it. */
+    /* tlb_check failures (check_reg valid): the jne(s) to the out-of-line code that zeroes it. */
     X86Reg check_reg;
     size_t check_jcc_at[2];
     /* fpop fallbacks (fp_fn set): every jump that leads here, the function, its argument */
@@ -1794,7 +1794,7 @@ static void gen_loop_back(TCGContext *s, unsigned slot, TCGCodeGenOut *out)
     }
     emit_alu_mi(code, ALU_CMP, TCG_REG_ENV,
                 be->common_off + (int32_t)offsetof(TCGCPUCommon, exit_request), 0, true);
-    /* To the block's exit-request path through a stub that stores the loop globals
+    /* To the block's exit-request path through out-of-line code that stores the loop globals
      * (patched at the end). */
     be->loop_exit_at[slot] = emit_jcc32(code, X86_CC_NE);
     while ((code->pos + 1) % 4) {
